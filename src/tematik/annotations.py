@@ -1,0 +1,161 @@
+"""Annotation files (`labels/*.jsonl`): reading, validation and summary counts."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tematik.errors import TematikError
+from tematik.schema import Schema
+
+DEFAULT_ANNOTATIONS = "labels/*.jsonl"
+REQUIRED_FIELDS = ("id", "text", "labels")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One annotated article, validated against the schema."""
+
+    id: str
+    text: str
+    labels: tuple[str, ...]
+    extra: dict = field(default_factory=dict, compare=False)
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+
+@dataclass
+class AnnotationSet:
+    """Every valid record of a set of files, and every problem found in them."""
+
+    records: list[Record]
+    problems: list[str]
+    files: list[str]
+
+    def label_counts(self, schema: Schema) -> dict[str, int]:
+        counts = Counter(label for record in self.records for label in record.labels)
+        return {theme_id: counts[theme_id] for theme_id in schema.ids}
+
+    def summary(self, schema: Schema) -> dict:
+        """Counts a person checks before training: articles, themes, length in words."""
+        words = [len(record.text.split()) for record in self.records] or [0]
+        return {
+            "files": self.files,
+            "articles": len(self.records),
+            "per_theme": self.label_counts(schema),
+            "no_theme": sum(1 for record in self.records if not record.labels),
+            "words": {"min": min(words), "median": statistics.median(words), "max": max(words)},
+        }
+
+
+def expand_paths(patterns: Iterable[str | Path]) -> list[Path]:
+    """Turn files, folders (their *.jsonl) and glob patterns into a sorted list of files."""
+    paths: list[Path] = []
+    for pattern in map(str, patterns):
+        if any(char in pattern for char in "*?["):
+            matches = sorted(Path().glob(pattern))
+            if not matches:
+                raise TematikError(f"{pattern}: no annotation file matches this pattern")
+            paths.extend(matches)
+        elif Path(pattern).is_dir():
+            paths.extend(sorted(Path(pattern).glob("*.jsonl")))
+        else:
+            paths.append(Path(pattern))
+    return list(dict.fromkeys(paths))
+
+
+def read_annotations(patterns: Iterable[str | Path], schema: Schema) -> AnnotationSet:
+    """Read annotation files, collecting every problem as `file:line: message`."""
+    files = expand_paths(patterns)
+    records: list[Record] = []
+    problems: list[str] = []
+    seen_ids: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
+    for path in files:
+        for where, record in _read_file(path, schema, problems):
+            if record.id in seen_ids:
+                problems.append(f"{where}: id {record.id!r} already used at {seen_ids[record.id]}")
+                continue
+            text_key = " ".join(record.text.split())
+            if text_key in seen_texts:
+                problems.append(
+                    f"{where}: same text as {seen_texts[text_key]}; remove one of the two"
+                )
+                continue
+            seen_ids[record.id] = seen_texts[text_key] = where
+            records.append(record)
+    return AnnotationSet(records=records, problems=problems, files=[str(p) for p in files])
+
+
+def load_annotations(patterns: Iterable[str | Path], schema: Schema) -> list[Record]:
+    """Read annotation files for training or evaluation; any problem stops with all of them."""
+    annotations = read_annotations(patterns, schema)
+    if annotations.problems:
+        listing = "\n".join(annotations.problems)
+        raise TematikError(f"{listing}\nfix these lines (`tematik validate` lists them) and retry")
+    if not annotations.records:
+        raise TematikError(f"{', '.join(annotations.files)}: no annotated article found")
+    return annotations.records
+
+
+def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tuple[str, Record]]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.append(f"{path}:0: file not found")
+        return
+    except OSError as error:
+        problems.append(f"{path}:0: cannot read this file ({error.strerror})")
+        return
+    if not data.strip():
+        problems.append(f"{path}:0: file is empty; add one JSON object per line")
+        return
+    if b"\x00" in data:
+        problems.append(f"{path}:0: binary file, not JSON Lines text")
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.append(f"{path}:{line}: not UTF-8 text; save the file as UTF-8")
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        record_or_problem = parse_line(line, schema)
+        if isinstance(record_or_problem, str):
+            problems.append(f"{where}: {record_or_problem}")
+        else:
+            yield where, replace(record_or_problem, file=str(path), line=number)
+
+
+def parse_line(line: str, schema: Schema) -> Record | str:
+    """Parse one JSON Lines entry into a record, or return what is wrong with it."""
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError as error:
+        return f"invalid JSON ({error.msg} at column {error.colno})"
+    if not isinstance(entry, dict):
+        return "expected a JSON object with id, text and labels"
+    missing = [name for name in REQUIRED_FIELDS if name not in entry]
+    if missing:
+        return f"missing field {', '.join(missing)}"
+    if not isinstance(entry["id"], str) or not entry["id"].strip():
+        return "id must be a non-empty string"
+    if not isinstance(entry["text"], str) or not entry["text"].strip():
+        return "text must be a non-empty string"
+    labels = entry["labels"]
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        return 'labels must be a list of theme ids, e.g. ["diplomacy"] or []'
+    unknown = [label for label in labels if label not in schema.ids]
+    if unknown:
+        return f"unknown label {', '.join(map(repr, unknown))}; known: {', '.join(schema.ids)}"
+    if len(set(labels)) != len(labels):
+        return "a label is listed twice"
+    extra = {key: value for key, value in entry.items() if key not in REQUIRED_FIELDS}
+    return Record(id=entry["id"], text=entry["text"], labels=tuple(labels), extra=extra)

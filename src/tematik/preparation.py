@@ -1,0 +1,145 @@
+"""Text preparation shared by training and classification: boilerplate cleaning and windows.
+
+Scraped news pages carry page furniture ("loading...", "BACA JUGA:" links, credit tags, captions,
+a body pasted twice). `clean_text` removes it line by line and keeps every sentence of the article
+proper. `make_windows` cuts an article into overlapping token windows so that nothing is
+truncated; `pool_windows` combines the windows' scores into the article's score.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+_FLAGS = re.IGNORECASE
+# Whole lines that are page furniture, never article text.
+_BOILERPLATE_LINE = re.compile(
+    r"""(?:
+        loading\W*
+      | (?:berita|artikel)\s+(?:sebelumnya|selanjutnya|terkait|lainnya)\W*
+      | komentar(?:\s*\(\d+\))?\W* | \d+\s+komentar\W*
+      | (?:silakan|simak|ikuti|dapatkan|baca)\b.{0,120}\b(?:google\s+news|whatsapp|telegram)\b.*
+      | silakan\s+baca\s+konten\s+menarik\s+lainnya.*
+      | scroll\s+(?:to|untuk)\s+(?:continue|resume|lanjut).*
+      | advertisement\W* | iklan\W* | sponsored\W*
+      | sumber\s*:\s*https?://\S+
+      | (?:foto|photo|video)\s*:.{0,100}
+      | (?:editor|penulis|reporter|pewarta|redaktur|tags?)\s*:[^.!?]{0,80}
+    )""",
+    _FLAGS | re.VERBOSE,
+)
+# "BACA JUGA: <related headline>", possibly running straight into the next sentence.
+_READ_ALSO = re.compile(r"(?:baca|lihat|simak)\s+(?:juga|pula)\s*:?\s*(?P<rest>.*)", _FLAGS)
+# A headline glued to the next sentence: "…di JepangKarena Korea Utara…".
+_RUN_IN = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
+# A caption ends with a photo credit: "… Foto: AP Photo/Susan Walsh" or "… (Sumber: AFP)".
+_CAPTION_END = re.compile(
+    r"(?:(?:^|[.!?\s])(?:foto|photo)\s*:\s*[^.!?]{1,80}|\((?:foto|sumber)\s*:\s*[^)]{1,60}\))\s*$",
+    _FLAGS,
+)
+# An editor's credit tag at the end of a line: "(esn)", "[lt/uh]".
+_CREDIT_TAG = re.compile(r"\s*[\[(][a-z]{2,5}(?:/[a-z]{2,5})*[\])]\s*$")
+# The site name a page appends to its repeated title: "… - GenPI.co".
+_SITE_SUFFIX = re.compile(r"\s+[-–|]\s+[\w.-]+\.(?:co|com|id|net|org|news|vn)(?:\.\w{2})?$", _FLAGS)
+_MIN_RUN_IN_WORDS = 4
+
+
+def clean_text(text: str) -> str:
+    """Remove scraped-page boilerplate and repeated lines; keep the article's sentences."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for raw_line in _normalise(text).split("\n"):
+        line = _clean_line(raw_line)
+        if not line:
+            continue
+        key = _SITE_SUFFIX.sub("", " ".join(line.lower().split()))
+        if key not in seen:
+            seen.add(key)
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        " " if char in "\t\u00a0" else char
+        for char in text
+        if char == "\n" or unicodedata.category(char)[0] != "C" or char == "\t"
+    )
+
+
+def _clean_line(line: str) -> str:
+    line = " ".join(line.split())
+    if sum(char.isalnum() for char in line) < 2 or _BOILERPLATE_LINE.fullmatch(line):
+        return ""
+    read_also = _READ_ALSO.fullmatch(line)
+    if read_also:
+        return _sentence_after_headline(read_also["rest"])
+    if _CAPTION_END.search(line):
+        return ""
+    return _CREDIT_TAG.sub("", line)
+
+
+def _sentence_after_headline(rest: str) -> str:
+    """Keep the sentence a "BACA JUGA" headline ran into, if there is one."""
+    glued = _RUN_IN.search(rest)
+    if not glued:
+        return ""
+    sentence = rest[glued.start() :]
+    return _CREDIT_TAG.sub("", sentence) if len(sentence.split()) >= _MIN_RUN_IN_WORDS else ""
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """How an article becomes token windows and how their scores combine."""
+
+    max_length: int = 256
+    stride: int = 64
+    pooling: str = "max"
+
+    def to_dict(self) -> dict:
+        return {"max_length": self.max_length, "stride": self.stride, "pooling": self.pooling}
+
+
+POOLING_METHODS = ("max", "mean")
+
+
+def make_windows(
+    tokenizer: PreTrainedTokenizerBase, texts: list[str], settings: WindowSettings
+) -> tuple[list[list[int]], list[int]]:
+    """Token windows covering every text whole, and for each window the index of its text.
+
+    Consecutive windows of one text overlap by `settings.stride` tokens; each window carries the
+    model's special tokens and is at most `settings.max_length` long.
+    """
+    encoded = tokenizer(
+        texts,
+        truncation=True,
+        max_length=settings.max_length,
+        stride=settings.stride,
+        return_overflowing_tokens=True,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )
+    return encoded["input_ids"], list(encoded["overflow_to_sample_mapping"])
+
+
+def pool_windows(
+    window_scores: np.ndarray, text_index: list[int] | np.ndarray, n_texts: int, pooling: str
+) -> np.ndarray:
+    """Combine per-window scores (windows × themes) into per-text scores (texts × themes)."""
+    text_index = np.asarray(text_index)
+    if pooling == "max":
+        pooled = np.full((n_texts, window_scores.shape[1]), -np.inf, dtype=np.float32)
+        np.maximum.at(pooled, text_index, window_scores)
+        return pooled
+    pooled = np.zeros((n_texts, window_scores.shape[1]), dtype=np.float32)
+    np.add.at(pooled, text_index, window_scores)
+    return pooled / np.bincount(text_index, minlength=n_texts)[:, None]
