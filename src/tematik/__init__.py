@@ -1,0 +1,30 @@
+"""tematik: multi-label theme classification of Indonesian security news."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+__all__ = ["Prediction", "Recipe", "ThemeClassifier", "TrainingResult", "train"]
+
+if TYPE_CHECKING:
+    from tematik.classifier import Prediction, ThemeClassifier
+    from tematik.recipe import Recipe
+    from tematik.training import TrainingResult, train
+
+_HOMES = {
+    "Prediction": "tematik.classifier",
+    "ThemeClassifier": "tematik.classifier",
+    "Recipe": "tematik.recipe",
+    "TrainingResult": "tematik.training",
+    "train": "tematik.training",
+}
+
+
+def __getattr__(name: str):
+    """Import the public API on first use, so `import tematik` (and the CLI) start fast."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'tematik' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_HOMES[name]), name)

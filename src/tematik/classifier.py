@@ -1,0 +1,171 @@
+"""ThemeClassifier: a trained tematik model directory, loaded, saved and asked for themes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tematik.errors import TematikError
+from tematik.metrics import apply_thresholds
+from tematik.preparation import WindowSettings, clean_text, make_windows, pool_windows
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+SETTINGS_FILE = "tematik.json"
+MODEL_FILES = ("config.json", SETTINGS_FILE)
+
+
+@dataclass
+class ModelSettings:
+    """tematik's own part of a model directory, stored beside the Hugging Face files."""
+
+    labels: list[str]
+    thresholds: dict[str, float]
+    windows: WindowSettings = field(default_factory=WindowSettings)
+    schema: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    """Recipe, data, validation metrics and timing of the run that produced the model."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelSettings:
+        values = json.loads(text)
+        values["windows"] = WindowSettings(**values["windows"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The themes assigned to one article and every theme's score (0 to 1)."""
+
+    labels: list[str]
+    scores: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"labels": self.labels, "scores": self.scores}
+
+
+class ThemeClassifier:
+    """Tags whole articles with themes: cleaning, token windows, scoring, thresholds."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        settings: ModelSettings,
+        batch_size: int = 32,
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.settings = settings
+        self.batch_size = batch_size
+
+    @property
+    def labels(self) -> list[str]:
+        return self.settings.labels
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        return np.array([self.settings.thresholds[label] for label in self.labels])
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str | None = None) -> ThemeClassifier:
+        """Load a model directory written by `tematik train` (or `save_pretrained`)."""
+        path = Path(path)
+        settings = _read_settings(path)
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForSequenceClassification.from_pretrained(path)
+        except (OSError, ValueError) as error:
+            raise TematikError(f"{path}: incomplete model directory ({_first_line(error)})") from None
+        model_labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if model_labels != settings.labels:
+            raise TematikError(
+                f"{path}: config.json labels {model_labels} differ from {SETTINGS_FILE} "
+                f"labels {settings.labels}; retrain the model"
+            )
+        return cls(model.to(device or _default_device()), tokenizer, settings)
+
+    def save_pretrained(self, path: str | Path) -> None:
+        """Write the Hugging Face files and tematik's settings into `path`."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
+        (path / SETTINGS_FILE).write_text(self.settings.to_json(), encoding="utf-8")
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Scores (articles × themes, in `self.labels` order) of whole, cleaned articles."""
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        windows = self.settings.windows
+        input_ids, text_index = make_windows(
+            self.tokenizer, [clean_text(text) for text in texts], windows
+        )
+        window_scores = self._score_windows(input_ids)
+        return pool_windows(window_scores, text_index, len(texts), windows.pooling)
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Themes (by the stored per-theme thresholds) and all scores for each article."""
+        scores = self.predict_proba(texts)
+        decisions = apply_thresholds(scores, self.thresholds)
+        return [
+            Prediction(
+                labels=[label for label, on in zip(self.labels, row, strict=True) if on],
+                scores={label: round(float(s), 4) for label, s in zip(self.labels, article)},
+            )
+            for row, article in zip(decisions, scores, strict=True)
+        ]
+
+    def _score_windows(self, input_ids: list[list[int]]) -> np.ndarray:
+        """Sigmoid scores per window, in length-sorted batches with dynamic padding."""
+        import torch
+
+        order = np.argsort([len(ids) for ids in input_ids], kind="stable")
+        scores = np.zeros((len(input_ids), len(self.labels)), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                padded = self.tokenizer.pad(
+                    {"input_ids": [input_ids[i] for i in batch]}, return_tensors="pt"
+                ).to(self.model.device)
+                logits = self.model(**padded).logits
+                scores[batch] = torch.sigmoid(logits.float()).cpu().numpy()
+        return scores
+
+
+def _read_settings(path: Path) -> ModelSettings:
+    if not path.is_dir():
+        raise TematikError(
+            f"{path}: model directory not found; train one with `tematik train` or pass --model DIR"
+        )
+    missing = [name for name in MODEL_FILES if not (path / name).is_file()]
+    if missing:
+        raise TematikError(
+            f"{path}: not a complete tematik model directory (missing {', '.join(missing)}); "
+            "train one with `tematik train`"
+        )
+    try:
+        return ModelSettings.from_json((path / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (ValueError, TypeError, KeyError) as error:
+        raise TematikError(f"{path / SETTINGS_FILE}: unreadable ({_first_line(error)})") from None
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -1,0 +1,55 @@
+"""Article-level metrics (through a local `evaluate` module) and threshold tuning."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+METRIC_PATH = Path(__file__).parent / "multilabel_f1" / "multilabel_f1.py"
+DEFAULT_THRESHOLD = 0.5
+_CANDIDATE_THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
+
+
+@cache
+def _metric():
+    import evaluate
+
+    return evaluate.load(str(METRIC_PATH))
+
+
+def article_metrics(predicted: np.ndarray, actual: np.ndarray, label_names: list[str]) -> dict:
+    """Micro-, macro-, samples-F1 and per-label scores of 0/1 predictions against annotations."""
+    return _metric().compute(
+        predictions=np.asarray(predicted, dtype=int).tolist(),
+        references=np.asarray(actual, dtype=int).tolist(),
+        label_names=label_names,
+    )
+
+
+def apply_thresholds(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """0/1 decisions: a theme is assigned when its score reaches its threshold."""
+    return (np.asarray(scores) >= np.asarray(thresholds)).astype(int)
+
+
+def tune_thresholds(scores: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """One threshold per theme maximising that theme's F1 on validation articles.
+
+    Ties go to the threshold nearest 0.5; a theme with no positive validation article keeps 0.5.
+    """
+    thresholds = np.full(scores.shape[1], DEFAULT_THRESHOLD)
+    for theme in range(scores.shape[1]):
+        positives = actual[:, theme].astype(bool)
+        if not positives.any():
+            continue
+        f1 = [_f1(scores[:, theme] >= t, positives) for t in _CANDIDATE_THRESHOLDS]
+        best = np.flatnonzero(np.isclose(f1, max(f1)))
+        nearest = best[np.argmin(np.abs(_CANDIDATE_THRESHOLDS[best] - DEFAULT_THRESHOLD))]
+        thresholds[theme] = _CANDIDATE_THRESHOLDS[nearest]
+    return thresholds
+
+
+def _f1(predicted: np.ndarray, actual: np.ndarray) -> float:
+    true_pos = (predicted & actual).sum()
+    return 2 * true_pos / max(predicted.sum() + actual.sum(), 1)

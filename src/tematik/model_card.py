@@ -1,0 +1,87 @@
+"""The model card (`README.md`) of a trained model directory, rendered from a template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from string import Template
+
+import yaml
+
+from tematik.classifier import ModelSettings
+
+TEMPLATE = Path(__file__).with_name("model_card_template.md")
+
+
+def write_model_card(path: Path, settings: ModelSettings) -> Path:
+    """Render the card for the model in `path` and write it as `path/README.md`."""
+    card = path / "README.md"
+    card.write_text(render_model_card(path, settings), encoding="utf-8")
+    return card
+
+
+def render_model_card(path: Path, settings: ModelSettings) -> str:
+    training = settings.training
+    recipe, data, metrics = training["recipe"], training["data"], training["validation_metrics"]
+    themes = {theme["id"]: theme for theme in settings.schema["themes"]}
+    return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+        metadata=yaml.safe_dump(_metadata(recipe["base_model"]), sort_keys=False).strip(),
+        name=path.name,
+        path=path.as_posix(),
+        base_model=recipe["base_model"],
+        themes_table=_table(
+            ["id", "name", "description"],
+            [[t, themes[t]["name"], themes[t]["description"]] for t in settings.labels],
+        ),
+        max_length=settings.windows.max_length,
+        stride=settings.windows.stride,
+        pooling=settings.windows.pooling,
+        thresholds_table=_table(
+            ["theme", "threshold"], [[t, f"{settings.thresholds[t]:.3f}"] for t in settings.labels]
+        ),
+        validation_articles=data["articles"]["validation"],
+        metrics_table=_metrics_table(metrics, settings.labels),
+        micro_f1=f"{metrics['micro_f1']:.3f}",
+        macro_f1=f"{metrics['macro_f1']:.3f}",
+        samples_f1=f"{metrics['samples_f1']:.3f}",
+        files=", ".join(f"`{f}`" for f in data["files"]),
+        data_table=_table(
+            ["theme", "train articles", "validation articles"],
+            [[t, data["per_theme"]["train"][t], data["per_theme"]["validation"][t]]
+             for t in settings.labels]
+            + [["(articles)", data["articles"]["train"], data["articles"]["validation"]]],
+        ),
+        no_theme_train=data["no_theme"]["train"],
+        no_theme_validation=data["no_theme"]["validation"],
+        seconds=training["seconds"],
+        recipe=yaml.safe_dump(recipe, sort_keys=False, allow_unicode=True).strip(),
+    )
+
+
+def _metadata(base_model: str) -> dict:
+    metadata = {
+        "language": ["id"],
+        "library_name": "transformers",
+        "pipeline_tag": "text-classification",
+        "tags": ["tematik", "multi-label-classification", "indonesian", "news"],
+    }
+    if base_model.count("/") == 1 and not Path(base_model).exists():
+        metadata["base_model"] = base_model
+    return metadata
+
+
+def _metrics_table(metrics: dict, labels: list[str]) -> str:
+    per_label = metrics["per_label"]
+    return _table(
+        ["theme", "precision", "recall", "F1", "support"],
+        [
+            [t] + [f"{per_label[t][k]:.3f}" for k in ("precision", "recall", "f1")]
+            + [per_label[t]["support"]]
+            for t in labels
+        ],
+    )
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)

