@@ -42,6 +42,13 @@ def _user_errors(command: Callable) -> Callable:
     return wrapper
 
 
+def _quiet_transformers() -> None:
+    """Hide transformers' per-file progress bars (weights loading, shard writing)."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -118,6 +125,7 @@ def train(
     typer.echo(f"training {chosen.base_model} on {', '.join(chosen.data)} → {chosen.output}", err=True)
     from tematik.training import train as run_training
 
+    _quiet_transformers()
     result = run_training(chosen, overwrite=overwrite)
     typer.echo(
         f"wrote {result.path} in {result.seconds:.0f} s; validation macro-F1 "
@@ -139,6 +147,7 @@ def evaluate(
     from tematik.metrics import apply_thresholds, article_metrics
     from tematik.schema import Schema, load_schema
 
+    _quiet_transformers()
     classifier = ThemeClassifier.from_pretrained(model)
     data_schema = load_schema(schema) if schema.exists() else Schema.from_dict(classifier.settings.schema)
     records = load_annotations(data, data_schema)
@@ -201,6 +210,7 @@ def classify(
     from tematik.classifier import ThemeClassifier
     from tematik.inputs import Unreadable, read_articles
 
+    _quiet_transformers()
     classifier = ThemeClassifier.from_pretrained(model or _newest_model())
     failures = 0
     stream = read_articles(paths or ["-"])
@@ -247,10 +257,10 @@ def _print_predictions(articles, predictions, labels: list[str], header: bool) -
     from rich.table import Table
 
     table = Table(show_header=header, box=None, pad_edge=False)
-    table.add_column("article", max_width=48, no_wrap=True, overflow="ellipsis", min_width=24)
-    table.add_column("themes", min_width=30)
+    table.add_column("article", max_width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("themes", min_width=14)
     for label in labels:
-        table.add_column(label, justify="right", min_width=len(label))
+        table.add_column(label.split("_")[0], justify="right", min_width=5)
     for article, prediction in zip(articles, predictions, strict=True):
         table.add_row(
             article.id,

@@ -1,0 +1,73 @@
+"""Shared fixtures: a tiny BERT built locally, and a model trained on the seeds through the CLI."""
+
+import os
+
+# Tests never reach the Hugging Face Hub; set before anything imports huggingface_hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+TINY_MAX_LENGTH = 64
+
+
+@pytest.fixture(autouse=True)
+def _in_project_root(monkeypatch):
+    """Commands read labels/ and train/ relative to the project root, as a user runs them."""
+    monkeypatch.chdir(ROOT)
+
+
+def run_cli(*args: str, input: str | bytes | None = None):
+    """Run the real `tematik` command in-process and return typer's result."""
+    from tematik.cli import app
+
+    return CliRunner().invoke(app, list(map(str, args)), input=input)
+
+
+@pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory) -> Path:
+    """A randomly initialised 2-layer BERT with a WordPiece vocabulary trained on the seeds."""
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    wordpiece = BertWordPieceTokenizer(lowercase=True)
+    wordpiece.train([str(seed) for seed in SEEDS], vocab_size=1200, min_frequency=1)
+    wordpiece.save_model(str(path))
+    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), model_max_length=128)
+    tokenizer.save_pretrained(path)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertForSequenceClassification(config).save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(tiny_base_model, tmp_path_factory) -> Path:
+    """A model trained with `tematik train` on labels/seeds.jsonl from the tiny base."""
+    output = tmp_path_factory.mktemp("models") / "tiny-tema"
+    os.chdir(ROOT)
+    result = run_cli(
+        "train", "train/offline-minilm.yaml",
+        "--data", "labels/seeds.jsonl",
+        "--base-model", tiny_base_model,
+        "--output", output,
+        "--epochs", "3",
+        "--max-length", str(TINY_MAX_LENGTH),
+        "--batch-size", "8",
+        "--learning-rate", "1e-3",
+    )
+    assert result.exit_code == 0, result.output
+    return output

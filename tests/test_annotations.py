@@ -1,0 +1,71 @@
+import json
+
+from conftest import run_cli
+
+
+def _write_lines(path, *lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _entry(id_, text, labels):
+    return json.dumps({"id": id_, "text": text, "labels": labels})
+
+
+def test_validate_prints_counts_for_the_project_annotations():
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output
+    assert "5 articles" in result.output
+    for theme, count in [("missile_threat", 4), ("intel_sharing", 3), ("diplomacy", 5),
+                         ("economic_security", 2)]:
+        assert theme in result.output and str(count) in result.output
+    assert "median" in result.output
+
+
+def test_validate_lists_every_problem_with_file_and_line(tmp_path):
+    broken = _write_lines(
+        tmp_path / "broken.jsonl",
+        _entry("a", "Menlu bertemu di Jakarta.", ["diplomacy"]),
+        '{"id": "b", "text": "kalimat", "labels": [',
+        _entry("c", "Rudal diluncurkan.", ["missile_threats"]),
+        _entry("a", "Teks lain sama sekali.", []),
+        _entry("d", "   ", []),
+        json.dumps({"id": "e", "labels": []}),
+        _entry("f", "Menlu bertemu di Jakarta.", ["diplomacy"]),
+    )
+    result = run_cli("validate", broken)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert f"{broken}:2: invalid JSON" in result.output
+    assert any(line.startswith(f"{broken}:3: unknown label 'missile_threats'") for line in lines)
+    assert f"{broken}:4: id 'a' already used at {broken}:1" in result.output
+    assert f"{broken}:5: text must be a non-empty string" in result.output
+    assert f"{broken}:6: missing field text" in result.output
+    assert f"{broken}:7: same text as {broken}:1" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ids_must_be_unique_across_files(tmp_path):
+    first = _write_lines(tmp_path / "a.jsonl", _entry("x", "Satu artikel.", []))
+    second = _write_lines(tmp_path / "b.jsonl", _entry("x", "Artikel kedua.", []))
+    result = run_cli("validate", first, second)
+    assert result.exit_code == 2
+    assert f"{second}:1: id 'x' already used at {first}:1" in result.output
+
+
+def test_empty_and_binary_files_get_one_line_each(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(bytes(range(256)) * 4)
+    result = run_cli("validate", empty, binary)
+    assert result.exit_code == 2
+    assert f"{empty}:0: file is empty" in result.output
+    assert f"{binary}:0: binary file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_annotation_file_is_reported(tmp_path):
+    result = run_cli("validate", tmp_path / "nowhere.jsonl")
+    assert result.exit_code == 2
+    assert "nowhere.jsonl:0: file not found" in result.output
