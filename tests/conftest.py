@@ -33,8 +33,9 @@ def run_cli(*args: str, input: str | bytes | None = None):
 @pytest.fixture(scope="session")
 def tiny_base_model(tmp_path_factory) -> Path:
     """A randomly initialised 2-layer BERT with a WordPiece vocabulary trained on the seeds."""
+    import torch
     from tokenizers import BertWordPieceTokenizer
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
 
     path = tmp_path_factory.mktemp("tiny-bert")
     wordpiece = BertWordPieceTokenizer(lowercase=True)
@@ -50,7 +51,8 @@ def tiny_base_model(tmp_path_factory) -> Path:
         intermediate_size=64,
         max_position_embeddings=128,
     )
-    BertForSequenceClassification(config).save_pretrained(path)
+    torch.manual_seed(0)
+    BertForMaskedLM(config).save_pretrained(path)
     return path
 
 
@@ -60,14 +62,24 @@ def trained_model(tiny_base_model, tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("models") / "tiny-tema"
     os.chdir(ROOT)
     result = run_cli(
-        "train", "train/offline-minilm.yaml",
-        "--data", "labels/seeds.jsonl",
-        "--base-model", tiny_base_model,
-        "--output", output,
-        "--epochs", "3",
-        "--max-length", str(TINY_MAX_LENGTH),
-        "--batch-size", "8",
-        "--learning-rate", "1e-3",
+        "train",
+        "train/offline-minilm.yaml",
+        "--data",
+        "labels/seeds.jsonl",
+        "--base-model",
+        tiny_base_model,
+        "--output",
+        output,
+        "--epochs",
+        "3",
+        "--max-length",
+        str(TINY_MAX_LENGTH),
+        "--stride",
+        "16",
+        "--batch-size",
+        "8",
+        "--learning-rate",
+        "1e-3",
     )
     assert result.exit_code == 0, result.output
     return output

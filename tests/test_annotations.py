@@ -16,8 +16,12 @@ def test_validate_prints_counts_for_the_project_annotations():
     result = run_cli("validate")
     assert result.exit_code == 0, result.output
     assert "5 articles" in result.output
-    for theme, count in [("missile_threat", 4), ("intel_sharing", 3), ("diplomacy", 5),
-                         ("economic_security", 2)]:
+    for theme, count in [
+        ("missile_threat", 4),
+        ("intel_sharing", 3),
+        ("diplomacy", 5),
+        ("economic_security", 2),
+    ]:
         assert theme in result.output and str(count) in result.output
     assert "median" in result.output
 

@@ -16,26 +16,32 @@ def _spaced(text: str) -> str:
 
 # What is page furniture in each seed (everything else is the article proper).
 BOILERPLATE = {
-    "000": ["BACA JUGA: Peluncuran Rudal Antarbenua Korut Picu Peringatan Darurat di Jepang",
-            "[lt/uh]"],
+    "000": [
+        "BACA JUGA: Peluncuran Rudal Antarbenua Korut Picu Peringatan Darurat di Jepang",
+        "[lt/uh]",
+    ],
     "001": ["loading...", "\nA\n", "(esn)"],
-    "002": ["Menteri Pertahanan Jepang Jenderal Nakatani dan mitranya dari Korea Selatan Ahn Gyu "
-            "Back. (Sumber: AFP)",
-            "Sumber: https://baothanhhoa.vn/bo-truong-quoc-phong-nhat-ban-tham-han-quoc-lan-dau-"
-            "tien-trong-1-thap-ky-qua-260949.htm",
-            "Komentar (0)"],
-    "003": ["Jepang dan Selandia Baru Menyetujui Perjanjian Berrbagi Intelijen - GenPI.co",
-            "Perdana Menteri Jepang Fumio Kishida. Jepang dan Selandia Baru pada Rabu menyetujui "
-            "pakta berbagi intelijen ketika para pemimpin mereka berbagi keprihatinan. "
-            "Foto: AP Photo/Susan Walsh",
-            "BACA JUGA: Satelit Penelitian Iklim Eropa-Jepang Diluncurkan dari California Pakai "
-            "Roket SpaceX",
-            "BACA JUGA: Zahra Muzdalifah Bongkar Perbedaan Pelatihan di Jepang dengan Timnas "
-            "Indonesia",
-            "BACA JUGA: Pengembangan Roket SpaceX Tidak Pasti, Miliarder Jepang Batalkan "
-            "Perjalanan ke Bulan",
-            "Silakan baca konten menarik lainnya dari GenPI.co di Google News",
-            "Berita Sebelumnya", "Berita Selanjutnya"],
+    "002": [
+        "Menteri Pertahanan Jepang Jenderal Nakatani dan mitranya dari Korea Selatan Ahn Gyu "
+        "Back. (Sumber: AFP)",
+        "Sumber: https://baothanhhoa.vn/bo-truong-quoc-phong-nhat-ban-tham-han-quoc-lan-dau-"
+        "tien-trong-1-thap-ky-qua-260949.htm",
+        "Komentar (0)",
+    ],
+    "003": [
+        "Jepang dan Selandia Baru Menyetujui Perjanjian Berrbagi Intelijen - GenPI.co",
+        "Perdana Menteri Jepang Fumio Kishida. Jepang dan Selandia Baru pada Rabu menyetujui "
+        "pakta berbagi intelijen ketika para pemimpin mereka berbagi keprihatinan. "
+        "Foto: AP Photo/Susan Walsh",
+        "BACA JUGA: Satelit Penelitian Iklim Eropa-Jepang Diluncurkan dari California Pakai "
+        "Roket SpaceX",
+        "BACA JUGA: Zahra Muzdalifah Bongkar Perbedaan Pelatihan di Jepang dengan Timnas Indonesia",
+        "BACA JUGA: Pengembangan Roket SpaceX Tidak Pasti, Miliarder Jepang Batalkan "
+        "Perjalanan ke Bulan",
+        "Silakan baca konten menarik lainnya dari GenPI.co di Google News",
+        "Berita Sebelumnya",
+        "Berita Selanjutnya",
+    ],
     "004": ["KOMENTAR"],
 }
 
@@ -61,8 +67,18 @@ def test_cleaning_removes_the_page_furniture(seed):
     cleaned = clean_text(SEED_TEXT[seed])
     for fragment in BOILERPLATE[seed]:
         assert fragment.strip() not in cleaned.split("\n")
-    for marker in ("BACA JUGA", "loading...", "Berita Selanjutnya", "(esn)", "[lt/uh]", "Foto:",
-                   "Sumber:", "KOMENTAR", "Komentar (0)", "Google News"):
+    for marker in (
+        "BACA JUGA",
+        "loading...",
+        "Berita Selanjutnya",
+        "(esn)",
+        "[lt/uh]",
+        "Foto:",
+        "Sumber:",
+        "KOMENTAR",
+        "Komentar (0)",
+        "Google News",
+    ):
         assert marker not in cleaned
 
 
@@ -99,7 +115,7 @@ def test_long_article_is_read_whole_in_overlapping_windows(tiny_tokenizer):
     assert len(whole) > 10 * settings.max_length
     article_windows = [w[1:-1] for w, i in zip(windows, index, strict=True) if i == 0]
     assert all(len(w) <= settings.max_length - 2 for w in article_windows)
-    stitched = article_windows[0] + [t for w in article_windows[1:] for t in w[settings.stride:]]
+    stitched = article_windows[0] + [t for w in article_windows[1:] for t in w[settings.stride :]]
     assert stitched == whole
     last_words = tiny_tokenizer.decode(article_windows[-1])
     assert tiny_tokenizer.decode(whole[-5:]) in last_words

@@ -87,7 +87,9 @@ class ThemeClassifier:
             tokenizer = AutoTokenizer.from_pretrained(path)
             model = AutoModelForSequenceClassification.from_pretrained(path)
         except (OSError, ValueError) as error:
-            raise TematikError(f"{path}: incomplete model directory ({_first_line(error)})") from None
+            raise TematikError(
+                f"{path}: incomplete model directory ({_first_line(error)})"
+            ) from None
         model_labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if model_labels != settings.labels:
             raise TematikError(
@@ -122,7 +124,7 @@ class ThemeClassifier:
         return [
             Prediction(
                 labels=[label for label, on in zip(self.labels, row, strict=True) if on],
-                scores={label: round(float(s), 4) for label, s in zip(self.labels, article)},
+                scores={label: float(s) for label, s in zip(self.labels, article, strict=True)},
             )
             for row, article in zip(decisions, scores, strict=True)
         ]

@@ -59,7 +59,8 @@ def _console(stderr: bool = False):
 @_user_errors
 def validate(
     files: Annotated[
-        list[str] | None, typer.Argument(help="Annotation files, folders or globs.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="Annotation files, folders or globs.", show_default=False),
     ] = None,
     schema: Annotated[Path, typer.Option(help="Label schema.")] = Path("labels/themes.yaml"),
 ) -> None:
@@ -76,7 +77,9 @@ def validate(
     if annotations.problems:
         for problem in annotations.problems:
             typer.echo(problem, err=True)
-        raise TematikError(f"{len(annotations.problems)} problem(s) in {len(annotations.files)} file(s)")
+        raise TematikError(
+            f"{len(annotations.problems)} problem(s) in {len(annotations.files)} file(s)"
+        )
     _print_summary(annotations.summary(loaded_schema))
 
 
@@ -90,7 +93,9 @@ def _print_summary(summary: dict) -> None:
         table.add_row(theme, str(count))
     table.add_row("(no theme)", str(summary["no_theme"]), style="dim")
     words = summary["words"]
-    table.caption = f"length in words: min {words['min']}, median {words['median']:g}, max {words['max']}"
+    table.caption = (
+        f"length in words: min {words['min']}, median {words['median']:g}, max {words['max']}"
+    )
     _console().print(table)
 
 
@@ -102,12 +107,17 @@ def train(
         typer.Argument(help="Recipe YAML [default: train/indobert-base.yaml].", show_default=False),
     ] = None,
     data: Annotated[list[str] | None, typer.Option(help="Annotation files (repeatable).")] = None,
-    base_model: Annotated[str | None, typer.Option(help="Hub id, local path or pkg:MODULE.")] = None,
+    base_model: Annotated[
+        str | None, typer.Option(help="Hub id, local path or pkg:MODULE.")
+    ] = None,
     output: Annotated[str | None, typer.Option(help="Model directory to write.")] = None,
     epochs: Annotated[float | None, typer.Option(help="Maximum epochs.")] = None,
     learning_rate: Annotated[float | None, typer.Option()] = None,
     batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
     max_length: Annotated[int | None, typer.Option(help="Tokens per window.")] = None,
+    stride: Annotated[
+        int | None, typer.Option(help="Tokens shared by consecutive windows.")
+    ] = None,
     seed: Annotated[int | None, typer.Option()] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing model directory.")] = False,
 ) -> None:
@@ -119,10 +129,19 @@ def train(
     from tematik.recipe import load_recipe
 
     chosen = load_recipe(recipe).with_overrides(
-        data=data, base_model=base_model, output=output, epochs=epochs,
-        learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, seed=seed,
+        data=data,
+        base_model=base_model,
+        output=output,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_length=max_length,
+        stride=stride,
+        seed=seed,
     )
-    typer.echo(f"training {chosen.base_model} on {', '.join(chosen.data)} → {chosen.output}", err=True)
+    typer.echo(
+        f"training {chosen.base_model} on {', '.join(chosen.data)} → {chosen.output}", err=True
+    )
     from tematik.training import train as run_training
 
     _quiet_transformers()
@@ -137,9 +156,13 @@ def train(
 @_user_errors
 def evaluate(
     model: Annotated[Path, typer.Option(help="Trained model directory.")],
-    data: Annotated[list[str], typer.Option(help="Annotation files to score against (repeatable).")],
+    data: Annotated[
+        list[str], typer.Option(help="Annotation files to score against (repeatable).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    schema: Annotated[Path, typer.Option(help="Label schema of the data.")] = Path("labels/themes.yaml"),
+    schema: Annotated[Path, typer.Option(help="Label schema of the data.")] = Path(
+        "labels/themes.yaml"
+    ),
 ) -> None:
     """Article-level precision, recall and F1 of a model on annotated articles."""
     from tematik.annotations import load_annotations
@@ -149,14 +172,20 @@ def evaluate(
 
     _quiet_transformers()
     classifier = ThemeClassifier.from_pretrained(model)
-    data_schema = load_schema(schema) if schema.exists() else Schema.from_dict(classifier.settings.schema)
+    data_schema = (
+        load_schema(schema) if schema.exists() else Schema.from_dict(classifier.settings.schema)
+    )
     records = load_annotations(data, data_schema)
     unknown = sorted({label for r in records for label in r.labels} - set(classifier.labels))
     if unknown:
-        raise TematikError(f"{model}: the model does not know the data's themes {', '.join(unknown)}")
+        raise TematikError(
+            f"{model}: the model does not know the data's themes {', '.join(unknown)}"
+        )
     scores = _scores_with_progress(classifier, [r.text for r in records])
     actual = [[int(label in r.labels) for label in classifier.labels] for r in records]
-    metrics = article_metrics(apply_thresholds(scores, classifier.thresholds), actual, classifier.labels)
+    metrics = article_metrics(
+        apply_thresholds(scores, classifier.thresholds), actual, classifier.labels
+    )
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
     else:
@@ -182,10 +211,15 @@ def _print_metrics(metrics: dict, articles: int) -> None:
     for column in ("theme", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "theme" else "right")
     for theme, scores in metrics["per_label"].items():
-        table.add_row(theme, *(f"{scores[k]:.3f}" for k in ("precision", "recall", "f1")),
-                      str(scores["support"]))
-    table.caption = (f"micro-F1 {metrics['micro_f1']:.3f} · macro-F1 {metrics['macro_f1']:.3f} · "
-                     f"samples-F1 {metrics['samples_f1']:.3f}")
+        table.add_row(
+            theme,
+            *(f"{scores[k]:.3f}" for k in ("precision", "recall", "f1")),
+            str(scores["support"]),
+        )
+    table.caption = (
+        f"micro-F1 {metrics['micro_f1']:.3f} · macro-F1 {metrics['macro_f1']:.3f} · "
+        f"samples-F1 {metrics['samples_f1']:.3f}"
+    )
     _console().print(table)
 
 
@@ -194,12 +228,13 @@ def _print_metrics(metrics: dict, articles: int) -> None:
 def classify(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help=".txt files, folders of them, .jsonl files, or - for stdin.",
-                       show_default=False),
+        typer.Argument(
+            help=".txt files, folders of them, .jsonl files, or - for stdin.", show_default=False
+        ),
     ] = None,
     model: Annotated[
-        Path | None, typer.Option(help="Model directory [default: newest under model/].",
-                                  show_default=False)
+        Path | None,
+        typer.Option(help="Model directory [default: newest under model/].", show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per article.")] = False,
 ) -> None:
@@ -226,7 +261,9 @@ def classify(
         predictions = classifier.predict([a.text for a in articles])
         if as_json:
             for article, prediction in zip(articles, predictions, strict=True):
-                typer.echo(json.dumps({"id": article.id, **prediction.to_dict()}, ensure_ascii=False))
+                typer.echo(
+                    json.dumps({"id": article.id, **prediction.to_dict()}, ensure_ascii=False)
+                )
         elif articles:
             _print_predictions(articles, predictions, classifier.labels, header=not printed_header)
             printed_header = True

@@ -59,7 +59,9 @@ def _from_file(path: Path) -> Iterator[Article | Unreadable]:
     yield from _from_bytes(str(path), data, jsonl=path.suffix.lower() == ".jsonl")
 
 
-def _from_bytes(name: str, data: bytes, jsonl: bool | None = None) -> Iterator[Article | Unreadable]:
+def _from_bytes(
+    name: str, data: bytes, jsonl: bool | None = None
+) -> Iterator[Article | Unreadable]:
     try:
         text = decode(data)
     except ValueError as error:

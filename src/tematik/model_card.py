@@ -46,8 +46,10 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         files=", ".join(f"`{f}`" for f in data["files"]),
         data_table=_table(
             ["theme", "train articles", "validation articles"],
-            [[t, data["per_theme"]["train"][t], data["per_theme"]["validation"][t]]
-             for t in settings.labels]
+            [
+                [t, data["per_theme"]["train"][t], data["per_theme"]["validation"][t]]
+                for t in settings.labels
+            ]
             + [["(articles)", data["articles"]["train"], data["articles"]["validation"]]],
         ),
         no_theme_train=data["no_theme"]["train"],
@@ -74,7 +76,8 @@ def _metrics_table(metrics: dict, labels: list[str]) -> str:
     return _table(
         ["theme", "precision", "recall", "F1", "support"],
         [
-            [t] + [f"{per_label[t][k]:.3f}" for k in ("precision", "recall", "f1")]
+            [t]
+            + [f"{per_label[t][k]:.3f}" for k in ("precision", "recall", "f1")]
             + [per_label[t]["support"]]
             for t in labels
         ],
@@ -83,5 +86,7 @@ def _metrics_table(metrics: dict, labels: list[str]) -> str:
 
 def _table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    lines += [
+        "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows
+    ]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""A training recipe: one typed object whose defaults live here; YAML files and flags override it."""
+"""A training recipe: one typed object holding every default; YAML files and flags override it."""
 
 from __future__ import annotations
 
@@ -64,7 +64,10 @@ class Recipe:
         if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
             problems.append("epochs, learning_rate and batch_size must be positive")
         if not 0 <= self.stride < self.max_length // 2:
-            problems.append("stride must be at least 0 and under half of max_length")
+            problems.append(
+                f"stride {self.stride} must be at least 0 and under half of max_length "
+                f"{self.max_length} (set --stride)"
+            )
         if self.max_length < 16:
             problems.append("max_length must be at least 16")
         if self.pooling not in POOLING_METHODS:
@@ -93,7 +96,8 @@ def load_recipe(path: str | Path | None) -> Recipe:
     except FileNotFoundError:
         raise TematikError(f"{path}: recipe not found; recipes live in train/*.yaml") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise TematikError(f"{path}: not a readable YAML recipe ({' '.join(str(error).split())})")
+        reason = " ".join(str(error).split())
+        raise TematikError(f"{path}: not a readable YAML recipe ({reason})") from None
     if not isinstance(values, dict):
         raise TematikError(f"{path}: a recipe is a mapping of field: value")
     known = {f.name for f in fields(Recipe)} - {"source"}

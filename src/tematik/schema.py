@@ -49,7 +49,9 @@ class Schema:
         ids = [theme.id for theme in themes]
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
-            raise TematikError(f"{path}: theme ids must be unique, repeated: {', '.join(duplicated)}")
+            raise TematikError(
+                f"{path}: theme ids must be unique, repeated: {', '.join(duplicated)}"
+            )
         return cls(themes=themes, path=path)
 
 

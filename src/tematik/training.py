@@ -115,6 +115,7 @@ def load_base_model(name: str, schema: Schema):
                 id2label=dict(enumerate(schema.ids)),
                 label2id={theme: i for i, theme in enumerate(schema.ids)},
                 problem_type="multi_label_classification",
+                ignore_mismatched_sizes=True,
             )
     except (OSError, ValueError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -175,8 +176,9 @@ def _label_matrix(records: list[Record], schema: Schema) -> np.ndarray:
     )
 
 
-def _build_trainer(recipe, schema, tokenizer, model, train_records, validation_records, staging,
-                   progress):
+def _build_trainer(
+    recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
+):
     import torch
     from transformers import (
         DataCollatorWithPadding,
@@ -196,8 +198,9 @@ def _build_trainer(recipe, schema, tokenizer, model, train_records, validation_r
 
     def compute_metrics(evaluation) -> dict:
         window_scores = 1 / (1 + np.exp(-evaluation.predictions))
-        scores = pool_windows(window_scores, validation_index, len(validation_records),
-                              recipe.pooling)
+        scores = pool_windows(
+            window_scores, validation_index, len(validation_records), recipe.pooling
+        )
         predicted = apply_thresholds(scores, np.full(len(schema.ids), DEFAULT_THRESHOLD))
         metrics = article_metrics(predicted, validation_targets, schema.ids)
         return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}

@@ -1,0 +1,5 @@
+"""`python -m tematik` runs the command line."""
+
+from tematik.cli import main
+
+main()

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+from conftest import SEEDS
+
+from tematik import ThemeClassifier
+from tematik.errors import TematikError
+
+SEED_TEXTS = [seed.read_text(encoding="utf-8") for seed in SEEDS]
+
+
+@pytest.fixture(scope="module")
+def classifier(trained_model) -> ThemeClassifier:
+    return ThemeClassifier.from_pretrained(trained_model)
+
+
+def test_predict_gives_themes_by_the_stored_thresholds(classifier):
+    predictions = classifier.predict(SEED_TEXTS)
+    assert len(predictions) == len(SEEDS)
+    for prediction in predictions:
+        assert list(prediction.scores) == classifier.labels
+        assert all(0.0 <= score <= 1.0 for score in prediction.scores.values())
+        expected = [
+            label
+            for label in classifier.labels
+            if prediction.scores[label] >= classifier.settings.thresholds[label]
+        ]
+        assert prediction.labels == expected
+
+
+def test_cleaning_happens_inside_predict(classifier):
+    from tematik.preparation import clean_text
+
+    raw = classifier.predict_proba(SEED_TEXTS[:2])
+    cleaned = classifier.predict_proba([clean_text(text) for text in SEED_TEXTS[:2]])
+    np.testing.assert_allclose(raw, cleaned, atol=1e-6)
+
+
+def test_scores_do_not_depend_on_batch_company(classifier):
+    alone = classifier.predict_proba([SEED_TEXTS[3]])
+    together = classifier.predict_proba(SEED_TEXTS)[3:4]
+    np.testing.assert_allclose(alone, together, atol=1e-5)
+
+
+def test_saved_and_reloaded_classifier_scores_the_same(classifier, tmp_path):
+    classifier.save_pretrained(tmp_path / "copy")
+    again = ThemeClassifier.from_pretrained(tmp_path / "copy")
+    np.testing.assert_allclose(
+        again.predict_proba(SEED_TEXTS), classifier.predict_proba(SEED_TEXTS), atol=1e-6
+    )
+
+
+def test_transformers_pipeline_loads_the_same_directory(trained_model, classifier):
+    from transformers import pipeline
+
+    short = "Korea Utara meluncurkan rudal balistik ke Laut Timur."
+    results = pipeline("text-classification", model=str(trained_model), top_k=None)([short])
+    scores = {item["label"]: item["score"] for item in results[0]}
+    assert set(scores) == set(classifier.labels)
+    np.testing.assert_allclose(
+        [scores[label] for label in classifier.labels],
+        classifier.predict_proba([short])[0],
+        atol=1e-5,
+    )
+
+
+def test_missing_model_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(TematikError, match="model directory not found; train one"):
+        ThemeClassifier.from_pretrained(tmp_path / "nothing")
+
+
+def test_directory_of_another_tool_is_refused(tmp_path, tiny_base_model):
+    with pytest.raises(TematikError, match="not a complete tematik model directory"):
+        ThemeClassifier.from_pretrained(tiny_base_model)

@@ -1,0 +1,99 @@
+import json
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, SEEDS, run_cli
+
+
+def test_help_answers_at_once_without_torch():
+    code = "import sys, tematik.cli; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "tematik", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0 and "classify" in result.stdout
+    assert time.monotonic() - started < 5  # generous; bench/ measures the real figure
+
+
+def test_classify_seeds_as_json(trained_model):
+    result = run_cli("classify", "--model", trained_model, "--json", "seeds/")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == [f"seeds/{seed.name}" for seed in SEEDS]
+    for row in rows:
+        assert set(row["scores"]) == {
+            "missile_threat",
+            "intel_sharing",
+            "diplomacy",
+            "economic_security",
+        }
+        assert set(row["labels"]) <= set(row["scores"])
+
+
+def test_classify_prints_a_table_by_default(trained_model):
+    result = run_cli("classify", "--model", trained_model, SEEDS[0])
+    assert result.exit_code == 0, result.output
+    assert "themes" in result.stdout and "diplomacy" in result.stdout
+
+
+def test_classify_reads_jsonl_and_stdin(trained_model):
+    from_jsonl = run_cli("classify", "--model", trained_model, "--json", "labels/seeds.jsonl")
+    assert [json.loads(line)["id"] for line in from_jsonl.stdout.splitlines()] == [
+        f"seed-{i:03d}" for i in range(5)
+    ]
+    text = SEEDS[2].read_text(encoding="utf-8")
+    from_stdin = run_cli("classify", "--model", trained_model, "--json", "-", input=text)
+    assert from_stdin.exit_code == 0, from_stdin.output
+    stdin_row = json.loads(from_stdin.stdout)
+    assert stdin_row["scores"] == json.loads(from_jsonl.stdout.splitlines()[2])["scores"]
+
+
+def test_unreadable_inputs_are_named_and_the_rest_classified(trained_model, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a_good.txt").write_text(SEEDS[0].read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "b_empty.txt").write_bytes(b"")
+    (folder / "c_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    result = run_cli("classify", "--model", trained_model, "--json", folder, tmp_path / "missing")
+    assert result.exit_code == 2
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        str(folder / "a_good.txt")
+    ]
+    assert f"{folder / 'b_empty.txt'}: empty" in result.stderr
+    assert f"{folder / 'c_binary.txt'}: binary file" in result.stderr
+    assert f"{tmp_path / 'missing'}: no such file or folder" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_classify_without_a_model_says_how_to_train(tmp_path):
+    result = run_cli("classify", "--model", tmp_path / "absent", SEEDS[0])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "train one with `tematik train`" in result.output
+
+
+def test_evaluate_json_has_the_documented_shape(trained_model):
+    result = run_cli("evaluate", "--model", trained_model, "--data", "labels/seeds.jsonl", "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert {"micro_f1", "macro_f1", "samples_f1", "per_label"} <= set(metrics)
+    assert metrics["per_label"]["diplomacy"]["support"] == 5
+    assert set(metrics["per_label"]["intel_sharing"]) == {"precision", "recall", "f1", "support"}
+
+
+def test_evaluate_prints_a_table(trained_model):
+    result = run_cli("evaluate", "--model", trained_model, "--data", "labels/seeds.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout and "economic_security" in result.stdout
+
+
+def test_evaluate_rejects_unknown_labels_in_data(trained_model, tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "x", "text": "Rudal.", "labels": ["cyber"]}\n')
+    result = run_cli("evaluate", "--model", trained_model, "--data", data)
+    assert result.exit_code == 2
+    assert f"{data}:1: unknown label 'cyber'" in result.output

@@ -1,0 +1,98 @@
+import json
+
+import yaml
+from conftest import run_cli
+
+from tematik.classifier import SETTINGS_FILE
+
+
+def test_training_writes_a_complete_model_directory(trained_model):
+    files = {path.name for path in trained_model.iterdir()}
+    assert {
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        SETTINGS_FILE,
+        "README.md",
+    } <= files
+    config = json.loads((trained_model / "config.json").read_text())
+    assert config["problem_type"] == "multi_label_classification"
+    assert config["id2label"] == {
+        "0": "missile_threat",
+        "1": "intel_sharing",
+        "2": "diplomacy",
+        "3": "economic_security",
+    }
+    assert not trained_model.with_name(trained_model.name + ".incomplete").exists()
+
+
+def test_settings_record_thresholds_windows_data_and_recipe(trained_model, tiny_base_model):
+    settings = json.loads((trained_model / SETTINGS_FILE).read_text())
+    assert set(settings["thresholds"]) == set(settings["labels"])
+    assert all(0 < t < 1 for t in settings["thresholds"].values())
+    assert settings["windows"]["max_length"] == 64
+    training = settings["training"]
+    assert training["recipe"]["base_model"] == str(tiny_base_model)
+    assert training["recipe"]["epochs"] == 3
+    assert training["data"]["files"] == ["labels/seeds.jsonl"]
+    assert sum(training["data"]["articles"].values()) == 5
+    assert {"micro_f1", "macro_f1", "samples_f1", "per_label"} <= set(
+        training["validation_metrics"]
+    )
+
+
+def test_model_card_states_what_training_wrote(trained_model, tiny_base_model):
+    card = (trained_model / "README.md").read_text()
+    settings = json.loads((trained_model / SETTINGS_FILE).read_text())
+    front_matter = yaml.safe_load(card.split("---")[1])
+    assert front_matter["pipeline_tag"] == "text-classification"
+    assert str(tiny_base_model) in card
+    assert "`labels/seeds.jsonl`" in card
+    for theme, threshold in settings["thresholds"].items():
+        assert f"| {theme} | {threshold:.3f} |" in card
+    macro = settings["training"]["validation_metrics"]["macro_f1"]
+    assert f"macro-F1 {macro:.3f}" in card
+
+
+def test_existing_output_is_refused_without_overwrite(trained_model):
+    before = (trained_model / "model.safetensors").read_bytes()
+    result = run_cli("train", "--data", "labels/seeds.jsonl", "--output", trained_model)
+    assert result.exit_code == 2
+    assert "already exists; pass --overwrite" in result.output
+    assert (trained_model / "model.safetensors").read_bytes() == before
+
+
+def test_unknown_base_model_offline_gives_one_line_with_the_fix(tmp_path):
+    output = tmp_path / "never"
+    result = run_cli(
+        "train",
+        "--data",
+        "labels/seeds.jsonl",
+        "--output",
+        output,
+        "--base-model",
+        "no-such-org/no-such-model",
+    )
+    assert result.exit_code == 2
+    message = result.output.strip().splitlines()[-1]
+    assert message.startswith("error: base model 'no-such-org/no-such-model' cannot be loaded")
+    assert "--base-model PATH" in message and "offline-minilm.yaml" in message
+    assert "Traceback" not in result.output
+    assert not output.exists() and not tmp_path.joinpath("never.incomplete").exists()
+
+
+def test_bad_training_data_stops_before_any_compute(tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"id": "x", "text": "Rudal.", "labels": ["rocket"]}\n')
+    result = run_cli("train", "--data", data, "--output", tmp_path / "m")
+    assert result.exit_code == 2
+    assert f"{data}:1: unknown label 'rocket'" in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_unknown_recipe_field_is_named(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("epoch: 3\n")
+    result = run_cli("train", recipe)
+    assert result.exit_code == 2
+    assert "unknown recipe field epoch" in result.output
