@@ -245,6 +245,8 @@ def classify(
     from tematik.classifier import ThemeClassifier
     from tematik.inputs import Unreadable, read_articles
 
+    if not paths and sys.stdin.isatty():
+        raise TematikError("nothing to classify: give files or folders, or pipe text into `-`")
     _quiet_transformers()
     classifier = ThemeClassifier.from_pretrained(model or _newest_model())
     failures = 0
