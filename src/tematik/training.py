@@ -1,4 +1,7 @@
-"""Fine-tuning: validated records → token windows → `transformers.Trainer` → model directory."""
+"""Fine-tuning: validated records → token windows → `transformers.Trainer` → model directory.
+
+Imported only by the commands that train: it loads torch and transformers.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+from datasets import Dataset
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    EvalPrediction,
+    Trainer,
+    TrainingArguments,
+)
+from transformers.utils import logging
 
 from tematik.annotations import Record, expand_paths, load_annotations
 from tematik.classifier import ModelSettings, ThemeClassifier
@@ -102,13 +117,10 @@ def split_validation(
 
 def load_base_model(name: str, schema: Schema):
     """The tokenizer and a multi-label classification model of the base model `name`."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging
-
     location = resolve_base_model(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(location)
-        with _quiet(logging):
+        with _quiet_loading():
             model = AutoModelForSequenceClassification.from_pretrained(
                 location,
                 num_labels=len(schema.ids),
@@ -143,7 +155,7 @@ def resolve_base_model(name: str) -> str:
 
 
 @contextlib.contextmanager
-def _quiet(logging):
+def _quiet_loading():
     """Hide the expected 'newly initialized classifier weights' notice while loading."""
     level = logging.get_verbosity()
     logging.set_verbosity_error()
@@ -155,8 +167,6 @@ def _quiet(logging):
 
 def _window_dataset(tokenizer, records: list[Record], schema: Schema, recipe: Recipe):
     """A `datasets.Dataset` of token windows, each labelled with its article's themes."""
-    from datasets import Dataset
-
     input_ids, text_index = make_windows(
         tokenizer, [clean_text(r.text) for r in records], recipe.windows
     )
@@ -176,48 +186,55 @@ def _label_matrix(records: list[Record], schema: Schema) -> np.ndarray:
     )
 
 
-def _build_trainer(
-    recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
-):
-    import torch
-    from transformers import (
-        DataCollatorWithPadding,
-        EarlyStoppingCallback,
-        Trainer,
-        TrainingArguments,
-    )
+class WeightedLossTrainer(Trainer):
+    """A Trainer whose loss is binary cross-entropy per theme, positives weighted per theme."""
 
+    def __init__(self, *args, positive_weight: torch.Tensor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.positive_weight = positive_weight
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            outputs.logits.float(),
+            labels.float(),
+            pos_weight=self.positive_weight.to(outputs.logits.device),
+        )
+        return (loss, outputs) if return_outputs else loss
+
+
+def _article_f1(
+    validation_index: list[int], targets: np.ndarray, recipe: Recipe, labels: list[str]
+):
+    """`compute_metrics` for the Trainer: window logits → article scores → article-level F1."""
+
+    def compute_metrics(evaluation: EvalPrediction) -> dict:
+        window_scores = 1 / (1 + np.exp(-evaluation.predictions))
+        scores = pool_windows(window_scores, validation_index, len(targets), recipe.pooling)
+        predicted = apply_thresholds(scores, np.full(len(labels), DEFAULT_THRESHOLD))
+        metrics = article_metrics(predicted, targets, labels)
+        return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
+
+    return compute_metrics
+
+
+def _build_trainer(
+    recipe: Recipe,
+    schema: Schema,
+    tokenizer,
+    model,
+    train_records: list[Record],
+    validation_records: list[Record],
+    staging: Path,
+    progress: bool,
+) -> WeightedLossTrainer:
     train_set, _ = _window_dataset(tokenizer, train_records, schema, recipe)
     validation_set, validation_index = _window_dataset(
         tokenizer, validation_records, schema, recipe
     )
-    validation_targets = _label_matrix(validation_records, schema)
-    positive_weight = _positive_weights(_label_matrix(train_records, schema), recipe)
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
-
-    def compute_metrics(evaluation) -> dict:
-        window_scores = 1 / (1 + np.exp(-evaluation.predictions))
-        scores = pool_windows(
-            window_scores, validation_index, len(validation_records), recipe.pooling
-        )
-        predicted = apply_thresholds(scores, np.full(len(schema.ids), DEFAULT_THRESHOLD))
-        metrics = article_metrics(predicted, validation_targets, schema.ids)
-        return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
-
-    class WeightedLossTrainer(Trainer):
-        """Binary cross-entropy per theme, positives weighted by how rare the theme is."""
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            labels = inputs.pop("labels")
-            outputs = model(**inputs)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                outputs.logits.float(),
-                labels.float(),
-                pos_weight=positive_weight.to(outputs.logits.device),
-            )
-            return (loss, outputs) if return_outputs else loss
-
     arguments = TrainingArguments(
         output_dir=str(staging / "checkpoints"),
         num_train_epochs=recipe.epochs,
@@ -249,15 +266,16 @@ def _build_trainer(
         eval_dataset=validation_set,
         data_collator=DataCollatorWithPadding(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=compute_metrics,
+        compute_metrics=_article_f1(
+            validation_index, _label_matrix(validation_records, schema), recipe, schema.ids
+        ),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+        positive_weight=_positive_weights(_label_matrix(train_records, schema), recipe),
     )
 
 
-def _positive_weights(targets: np.ndarray, recipe: Recipe):
+def _positive_weights(targets: np.ndarray, recipe: Recipe) -> torch.Tensor:
     """negatives / positives per theme, between 1 and the recipe's cap."""
-    import torch
-
     positives = targets.sum(axis=0)
     weights = (len(targets) - positives) / np.maximum(positives, 1)
     return torch.tensor(np.clip(weights, 1.0, recipe.max_positive_weight), dtype=torch.float32)
