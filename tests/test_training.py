@@ -96,3 +96,39 @@ def test_unknown_recipe_field_is_named(tmp_path):
     result = run_cli("train", recipe)
     assert result.exit_code == 2
     assert "unknown recipe field epoch" in result.output
+
+
+def _record(id_, labels):
+    from tematik.annotations import Record
+
+    return Record(id=id_, text=f"artikel {id_}", labels=tuple(labels))
+
+
+def test_validation_split_is_stratified_deterministic_and_keeps_every_theme_in_training():
+    from tematik.training import split_validation
+
+    records = [_record(f"d{i}", ["diplomacy"]) for i in range(10)]
+    records += [_record(f"n{i}", []) for i in range(10)]
+    records += [_record("m1", ["missile_threat"]), _record("m2", ["missile_threat"])]
+    train, validation = split_validation(records, 0.2, seed=7)
+    assert split_validation(records, 0.2, seed=7) == (train, validation)
+    assert sum(r.labels == ("diplomacy",) for r in validation) == 2
+    assert sum(not r.labels for r in validation) == 2
+    assert any("missile_threat" in r.labels for r in train)
+    assert {r.id for r in train} | {r.id for r in validation} == {r.id for r in records}
+
+
+def test_window_longer_than_the_base_model_allows_is_refused(tiny_base_model, tmp_path):
+    result = run_cli(
+        "train",
+        "--data",
+        "labels/seeds.jsonl",
+        "--output",
+        tmp_path / "m",
+        "--base-model",
+        tiny_base_model,
+        "--max-length",
+        "512",
+    )
+    assert result.exit_code == 2
+    assert "max_length 512 exceeds the 128 positions" in result.output

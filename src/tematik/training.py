@@ -59,6 +59,12 @@ def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> Tra
         records, recipe.validation_fraction, recipe.seed
     )
     tokenizer, model = load_base_model(recipe.base_model, schema)
+    positions = getattr(model.config, "max_position_embeddings", recipe.max_length)
+    if recipe.max_length > positions:
+        raise TematikError(
+            f"max_length {recipe.max_length} exceeds the {positions} positions of "
+            f"{recipe.base_model}; set --max-length {positions} or less"
+        )
     staging = output.with_name(output.name + STAGING_SUFFIX)
     shutil.rmtree(staging, ignore_errors=True)
     trainer = _build_trainer(
@@ -96,7 +102,10 @@ def check_trainable(records: list[Record], schema: Schema) -> None:
 def split_validation(
     records: list[Record], fraction: float, seed: int
 ) -> tuple[list[Record], list[Record]]:
-    """Hold out a share of each label set (rare label sets pooled); same seed, same split."""
+    """Hold out a share of each label set (rare label sets pooled); same seed, same split.
+
+    Every theme keeps at least one training article.
+    """
     groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
     for record in records:
         groups[tuple(sorted(record.labels))].append(record)
@@ -111,6 +120,9 @@ def split_validation(
         held_out.update(r.id for r in members[: round(len(members) * fraction)])
     if not held_out:
         held_out.add(rng.choice(sorted(r.id for r in records)))
+    for theme in sorted({label for r in records for label in r.labels}):
+        if all(r.id in held_out for r in records if theme in r.labels):
+            held_out.discard(min(r.id for r in records if theme in r.labels))
     validation = [r for r in records if r.id in held_out]
     return [r for r in records if r.id not in held_out], validation
 
