@@ -52,6 +52,9 @@ def test_model_card_states_what_training_wrote(trained_model, tiny_base_model):
         assert f"| {theme} | {threshold:.3f} |" in card
     macro = settings["training"]["validation_metrics"]["macro_f1"]
     assert f"macro-F1 {macro:.3f}" in card
+    assert f'ThemeClassifier.from_pretrained("{trained_model.as_posix()}")' in card
+    assert ".incomplete" not in card
+    assert "Validation rests on only 1 article(s)" in card
 
 
 def test_existing_output_is_refused_without_overwrite(trained_model):

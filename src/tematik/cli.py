@@ -104,7 +104,7 @@ def _print_summary(summary: dict) -> None:
 def train(
     recipe: Annotated[
         Path | None,
-        typer.Argument(help="Recipe YAML [default: train/indobert-base.yaml].", show_default=False),
+        typer.Argument(help="Recipe YAML (default: train/indobert-base.yaml).", show_default=False),
     ] = None,
     data: Annotated[list[str] | None, typer.Option(help="Annotation files (repeatable).")] = None,
     base_model: Annotated[
@@ -119,7 +119,9 @@ def train(
         int | None, typer.Option(help="Tokens shared by consecutive windows.")
     ] = None,
     seed: Annotated[int | None, typer.Option()] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing model directory.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing model directory.")
+    ] = False,
 ) -> None:
     """Fine-tune a base model on annotation files; write a complete model directory or nothing.
 
@@ -234,7 +236,9 @@ def classify(
     ] = None,
     model: Annotated[
         Path | None,
-        typer.Option(help="Model directory [default: newest under model/].", show_default=False),
+        typer.Option(
+            help="Model directory (default: the newest under model/).", show_default=False
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per article.")] = False,
 ) -> None:

@@ -12,9 +12,12 @@ from tematik.classifier import ModelSettings
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 
 
-def write_model_card(path: Path, settings: ModelSettings) -> Path:
-    """Render the card for the model in `path` and write it as `path/README.md`."""
-    card = path / "README.md"
+SMALL_VALIDATION = 30
+
+
+def write_model_card(folder: Path, settings: ModelSettings, path: Path) -> Path:
+    """Write the card as `folder/README.md` for a model that will be published at `path`."""
+    card = folder / "README.md"
     card.write_text(render_model_card(path, settings), encoding="utf-8")
     return card
 
@@ -40,6 +43,7 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         ),
         validation_articles=data["articles"]["validation"],
         metrics_table=_metrics_table(metrics, settings.labels),
+        caveats=_caveats(metrics, data["articles"]["validation"]),
         micro_f1=f"{metrics['micro_f1']:.3f}",
         macro_f1=f"{metrics['macro_f1']:.3f}",
         samples_f1=f"{metrics['samples_f1']:.3f}",
@@ -69,6 +73,22 @@ def _metadata(base_model: str) -> dict:
     if base_model.count("/") == 1 and not Path(base_model).exists():
         metadata["base_model"] = base_model
     return metadata
+
+
+def _caveats(metrics: dict, validation_articles: int) -> str:
+    """Plain warnings where the validation figures say little."""
+    notes = []
+    if validation_articles < SMALL_VALIDATION:
+        notes.append(
+            f"Validation rests on only {validation_articles} article(s): these figures are very uncertain."
+        )
+    absent = [t for t, scores in metrics["per_label"].items() if scores["support"] == 0]
+    if absent:
+        notes.append(
+            f"No validation article carries {', '.join(absent)}: their F1 counts as 0 in the "
+            "averages and their thresholds stay at 0.5."
+        )
+    return "\n\n".join(f"**Note.** {note}" for note in notes)
 
 
 def _metrics_table(metrics: dict, labels: list[str]) -> str:

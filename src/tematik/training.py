@@ -330,7 +330,7 @@ def _publish(classifier: ThemeClassifier, staging: Path, output: Path) -> None:
     """Write the model into the staging folder, then move it into place in one rename."""
     finished = staging / "model"
     classifier.save_pretrained(finished)
-    write_model_card(finished, classifier.settings)
+    write_model_card(finished, classifier.settings, output)
     output.parent.mkdir(parents=True, exist_ok=True)
     previous = output.with_name(output.name + ".previous")
     if output.exists():
