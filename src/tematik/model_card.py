@@ -80,7 +80,8 @@ def _caveats(metrics: dict, validation_articles: int) -> str:
     notes = []
     if validation_articles < SMALL_VALIDATION:
         notes.append(
-            f"Validation rests on only {validation_articles} article(s): these figures are very uncertain."
+            f"Validation rests on only {validation_articles} article(s): "
+            "these figures are very uncertain."
         )
     absent = [t for t, scores in metrics["per_label"].items() if scores["support"] == 0]
     if absent:
