@@ -36,20 +36,22 @@ class AnnotationSet:
     problems: list[str]
     files: list[str]
 
-    def label_counts(self, schema: Schema) -> dict[str, int]:
-        counts = Counter(label for record in self.records for label in record.labels)
-        return {theme_id: counts[theme_id] for theme_id in schema.ids}
-
     def summary(self, schema: Schema) -> dict:
         """Counts a person checks before training: articles, themes, length in words."""
         words = [len(record.text.split()) for record in self.records] or [0]
         return {
             "files": self.files,
             "articles": len(self.records),
-            "per_theme": self.label_counts(schema),
+            "per_theme": theme_counts(self.records, schema),
             "no_theme": sum(1 for record in self.records if not record.labels),
             "words": {"min": min(words), "median": statistics.median(words), "max": max(words)},
         }
+
+
+def theme_counts(records: Iterable[Record], schema: Schema) -> dict[str, int]:
+    """How many articles carry each theme, in schema order."""
+    counts = Counter(label for record in records for label in record.labels)
+    return {theme_id: counts[theme_id] for theme_id in schema.ids}
 
 
 def expand_paths(patterns: Iterable[str | Path]) -> list[Path]:

@@ -27,7 +27,7 @@ from transformers import (
 )
 from transformers.utils import logging
 
-from tematik.annotations import Record, expand_paths, load_annotations
+from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
 from tematik.classifier import ModelSettings, ThemeClassifier
 from tematik.errors import TematikError
 from tematik.metrics import DEFAULT_THRESHOLD, apply_thresholds, article_metrics, tune_thresholds
@@ -87,7 +87,7 @@ def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> Tra
 
 def check_trainable(records: list[Record], schema: Schema) -> None:
     """Stop before any compute when a theme has too few examples to learn and validate."""
-    counts = {theme: sum(theme in r.labels for r in records) for theme in schema.ids}
+    counts = theme_counts(records, schema)
     lacking = [theme for theme, count in counts.items() if count < 2]
     if lacking:
         detail = ", ".join(f"{theme} ({counts[theme]})" for theme in lacking)
@@ -219,12 +219,16 @@ class WeightedLossTrainer(Trainer):
 def _article_f1(
     validation_index: list[int], targets: np.ndarray, recipe: Recipe, labels: list[str]
 ):
-    """`compute_metrics` for the Trainer: window logits → article scores → article-level F1."""
+    """`compute_metrics` for the Trainer: window logits → article scores → article-level F1.
+
+    Thresholds are tuned on the same articles each epoch, as they will be for the final model,
+    so early stopping compares epochs by the F1 the saved model would report.
+    """
 
     def compute_metrics(evaluation: EvalPrediction) -> dict:
         window_scores = 1 / (1 + np.exp(-evaluation.predictions))
         scores = pool_windows(window_scores, validation_index, len(targets), recipe.pooling)
-        predicted = apply_thresholds(scores, np.full(len(labels), DEFAULT_THRESHOLD))
+        predicted = apply_thresholds(scores, tune_thresholds(scores, targets))
         metrics = article_metrics(predicted, targets, labels)
         return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
 
@@ -312,13 +316,13 @@ def _tuned_classifier(
 
 
 def _data_summary(recipe, schema, train_records, validation_records) -> dict:
-    def counts(records):
-        return {theme: sum(theme in r.labels for r in records) for theme in schema.ids}
-
     return {
         "files": [str(p) for p in expand_paths(recipe.data)],
         "articles": {"train": len(train_records), "validation": len(validation_records)},
-        "per_theme": {"train": counts(train_records), "validation": counts(validation_records)},
+        "per_theme": {
+            "train": theme_counts(train_records, schema),
+            "validation": theme_counts(validation_records, schema),
+        },
         "no_theme": {
             "train": sum(not r.labels for r in train_records),
             "validation": sum(not r.labels for r in validation_records),
