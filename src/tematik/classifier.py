@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tematik.errors import TematikError
+from tematik.errors import TematikError, reason
 from tematik.metrics import apply_thresholds
 from tematik.preparation import WindowSettings, clean_text, make_windows, pool_windows
 
@@ -87,9 +87,7 @@ class ThemeClassifier:
             tokenizer = AutoTokenizer.from_pretrained(path)
             model = AutoModelForSequenceClassification.from_pretrained(path)
         except (OSError, ValueError) as error:
-            raise TematikError(
-                f"{path}: incomplete model directory ({_first_line(error)})"
-            ) from None
+            raise TematikError(f"{path}: incomplete model directory ({reason(error)})") from None
         model_labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
         if model_labels != settings.labels:
             raise TematikError(
@@ -160,14 +158,10 @@ def _read_settings(path: Path) -> ModelSettings:
     try:
         return ModelSettings.from_json((path / SETTINGS_FILE).read_text(encoding="utf-8"))
     except (ValueError, TypeError, KeyError) as error:
-        raise TematikError(f"{path / SETTINGS_FILE}: unreadable ({_first_line(error)})") from None
+        raise TematikError(f"{path / SETTINGS_FILE}: unreadable ({reason(error)})") from None
 
 
 def _default_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

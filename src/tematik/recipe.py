@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from tematik.errors import TematikError
+from tematik.errors import TematikError, reason
 from tematik.preparation import POOLING_METHODS, WindowSettings
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
@@ -96,8 +96,7 @@ def load_recipe(path: str | Path | None) -> Recipe:
     except FileNotFoundError:
         raise TematikError(f"{path}: recipe not found; recipes live in train/*.yaml") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        reason = " ".join(str(error).split())
-        raise TematikError(f"{path}: not a readable YAML recipe ({reason})") from None
+        raise TematikError(f"{path}: not a readable YAML recipe ({reason(error)})") from None
     if not isinstance(values, dict):
         raise TematikError(f"{path}: a recipe is a mapping of field: value")
     known = {f.name for f in fields(Recipe)} - {"source"}

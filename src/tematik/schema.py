@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tematik.errors import TematikError
+from tematik.errors import TematikError, reason
 
 DEFAULT_SCHEMA_PATH = Path("labels/themes.yaml")
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -65,7 +65,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA_PATH) -> Schema:
             f"{path}: schema file not found; run from the project root or pass --schema"
         ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise TematikError(f"{path}: not a readable YAML file ({_one_line(error)})") from None
+        raise TematikError(f"{path}: not a readable YAML file ({reason(error)})") from None
     return Schema.from_dict(data, str(path))
 
 
@@ -95,7 +95,3 @@ def _theme_dict(theme: Theme) -> dict:
         "applies_when": list(theme.applies_when),
         "not_when": list(theme.not_when),
     }
-
-
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split())

@@ -29,7 +29,7 @@ from transformers.utils import logging
 
 from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
 from tematik.classifier import ModelSettings, ThemeClassifier
-from tematik.errors import TematikError
+from tematik.errors import TematikError, reason
 from tematik.metrics import DEFAULT_THRESHOLD, apply_thresholds, article_metrics, tune_thresholds
 from tematik.model_card import write_model_card
 from tematik.preparation import clean_text, make_windows, pool_windows
@@ -142,9 +142,8 @@ def load_base_model(name: str, schema: Schema):
                 ignore_mismatched_sizes=True,
             )
     except (OSError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise TematikError(
-            f"base model {name!r} cannot be loaded ({reason}); pass a local model directory "
+            f"base model {name!r} cannot be loaded ({reason(error)}); pass a local model directory "
             "with --base-model PATH, use a model already in the Hugging Face cache with "
             "HF_HUB_OFFLINE=1, or train offline with `tematik train train/offline-minilm.yaml`"
         ) from None
