@@ -49,6 +49,7 @@ class TrainingResult:
 def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> TrainingResult:
     """Train a model as the recipe says and write its directory completely, or not at all."""
     started = time.monotonic()
+    recipe = recipe.checked()
     output = Path(recipe.output)
     if output.exists() and not overwrite:
         raise TematikError(f"{output}: already exists; pass --overwrite or choose --output DIR")
