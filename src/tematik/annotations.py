@@ -6,7 +6,7 @@ import json
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tematik.errors import TematikError
@@ -24,8 +24,6 @@ class Record:
     text: str
     labels: tuple[str, ...]
     extra: dict = field(default_factory=dict, compare=False)
-    file: str = field(default="", compare=False)
-    line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -133,7 +131,7 @@ def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tupl
         if isinstance(record_or_problem, str):
             problems.append(f"{where}: {record_or_problem}")
         else:
-            yield where, replace(record_or_problem, file=str(path), line=number)
+            yield where, record_or_problem
 
 
 def parse_line(line: str, schema: Schema) -> Record | str:

@@ -104,9 +104,6 @@ class WindowSettings:
     stride: int = 64
     pooling: str = "max"
 
-    def to_dict(self) -> dict:
-        return {"max_length": self.max_length, "stride": self.stride, "pooling": self.pooling}
-
 
 POOLING_METHODS = ("max", "mean")
 

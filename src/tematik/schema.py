@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -30,7 +30,6 @@ class Schema:
     """The ordered list of themes; the order fixes the model's label ids."""
 
     themes: tuple[Theme, ...]
-    path: str = field(default="", compare=False)
 
     @property
     def ids(self) -> list[str]:
@@ -52,7 +51,7 @@ class Schema:
             raise TematikError(
                 f"{path}: theme ids must be unique, repeated: {', '.join(duplicated)}"
             )
-        return cls(themes=themes, path=path)
+        return cls(themes=themes)
 
 
 def load_schema(path: str | Path = DEFAULT_SCHEMA_PATH) -> Schema:
