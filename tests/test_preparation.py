@@ -1,7 +1,7 @@
 import re
 
-import numpy as np
 import pytest
+import torch
 from conftest import SEEDS
 
 from tematik.preparation import WindowSettings, clean_text, make_windows, pool_windows
@@ -122,8 +122,12 @@ def test_long_article_is_read_whole_in_overlapping_windows(tiny_tokenizer):
     assert index.count(1) == 1
 
 
-def test_window_scores_combine_by_max_or_mean():
-    scores = np.array([[0.1, 0.9], [0.7, 0.2], [0.4, 0.4]], dtype=np.float32)
-    index = [0, 0, 1]
-    np.testing.assert_allclose(pool_windows(scores, index, 2, "max"), [[0.7, 0.9], [0.4, 0.4]])
-    np.testing.assert_allclose(pool_windows(scores, index, 2, "mean"), [[0.4, 0.55], [0.4, 0.4]])
+def test_window_logits_combine_by_max_or_mean():
+    logits = torch.tensor([[0.1, 0.9], [0.7, 0.2], [0.4, 0.4]])
+    index = torch.tensor([0, 0, 1])
+    torch.testing.assert_close(
+        pool_windows(logits, index, 2, "max"), torch.tensor([[0.7, 0.9], [0.4, 0.4]])
+    )
+    torch.testing.assert_close(
+        pool_windows(logits, index, 2, "mean"), torch.tensor([[0.4, 0.55], [0.4, 0.4]])
+    )

@@ -106,14 +106,18 @@ class ThemeClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Scores (articles × themes, in `self.labels` order) of whole, cleaned articles."""
+        import torch
+
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         windows = self.settings.windows
         input_ids, text_index = make_windows(
             self.tokenizer, [clean_text(text) for text in texts], windows
         )
-        window_scores = self._score_windows(input_ids)
-        return pool_windows(window_scores, text_index, len(texts), windows.pooling)
+        logits = pool_windows(
+            self._window_logits(input_ids), torch.tensor(text_index), len(texts), windows.pooling
+        )
+        return torch.sigmoid(logits).numpy()
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Themes (by the stored per-theme thresholds) and all scores for each article."""
@@ -127,21 +131,20 @@ class ThemeClassifier:
             for row, article in zip(decisions, scores, strict=True)
         ]
 
-    def _score_windows(self, input_ids: list[list[int]]) -> np.ndarray:
-        """Sigmoid scores per window, in length-sorted batches with dynamic padding."""
+    def _window_logits(self, input_ids: list[list[int]]):
+        """Logits per window (on the CPU), in length-sorted batches with dynamic padding."""
         import torch
 
         order = np.argsort([len(ids) for ids in input_ids], kind="stable")
-        scores = np.zeros((len(input_ids), len(self.labels)), dtype=np.float32)
+        logits = torch.zeros(len(input_ids), len(self.labels))
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 padded = self.tokenizer.pad(
                     {"input_ids": [input_ids[i] for i in batch]}, return_tensors="pt"
                 ).to(self.model.device)
-                logits = self.model(**padded).logits
-                scores[batch] = torch.sigmoid(logits.float()).cpu().numpy()
-        return scores
+                logits[torch.from_numpy(batch)] = self.model(**padded).logits.float().cpu()
+        return logits
 
 
 def _read_settings(path: Path) -> ModelSettings:

@@ -113,7 +113,7 @@ def train(
     output: Annotated[str | None, typer.Option(help="Model directory to write.")] = None,
     epochs: Annotated[float | None, typer.Option(help="Maximum epochs.")] = None,
     learning_rate: Annotated[float | None, typer.Option()] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Articles per step.")] = None,
     max_length: Annotated[int | None, typer.Option(help="Tokens per window.")] = None,
     stride: Annotated[
         int | None, typer.Option(help="Tokens shared by consecutive windows.")

@@ -3,7 +3,7 @@
 Scraped news pages carry page furniture ("loading...", "BACA JUGA:" links, credit tags, captions,
 a body pasted twice). `clean_text` removes it line by line and keeps every sentence of the article
 proper. `make_windows` cuts an article into overlapping token windows so that nothing is
-truncated; `pool_windows` combines the windows' scores into the article's score.
+truncated; `pool_windows` combines the windows' logits into the article's.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import torch
     from transformers import PreTrainedTokenizerBase
 
 _FLAGS = re.IGNORECASE
@@ -129,14 +128,18 @@ def make_windows(
 
 
 def pool_windows(
-    window_scores: np.ndarray, text_index: list[int] | np.ndarray, n_texts: int, pooling: str
-) -> np.ndarray:
-    """Combine per-window scores (windows × themes) into per-text scores (texts × themes)."""
-    text_index = np.asarray(text_index)
-    if pooling == "max":
-        pooled = np.full((n_texts, window_scores.shape[1]), -np.inf, dtype=np.float32)
-        np.maximum.at(pooled, text_index, window_scores)
-        return pooled
-    pooled = np.zeros((n_texts, window_scores.shape[1]), dtype=np.float32)
-    np.add.at(pooled, text_index, window_scores)
-    return pooled / np.bincount(text_index, minlength=n_texts)[:, None]
+    window_logits: torch.Tensor, text_index: torch.Tensor, n_texts: int, pooling: str
+) -> torch.Tensor:
+    """Combine per-window logits (windows × themes) into per-text logits (texts × themes).
+
+    Training and prediction both use this, so a model is trained on the article scores it will
+    be judged by. `max` keeps each theme's strongest window; `mean` averages the windows.
+    """
+    import torch
+
+    index = text_index.to(window_logits.device).unsqueeze(1).expand_as(window_logits)
+    empty = torch.zeros(
+        n_texts, window_logits.shape[1], dtype=window_logits.dtype, device=window_logits.device
+    )
+    reduce = "amax" if pooling == "max" else "mean"
+    return empty.scatter_reduce(0, index, window_logits, reduce=reduce, include_self=False)

@@ -29,13 +29,13 @@ class Recipe:
     """Upper bound on passes over the training windows; early stopping may end sooner."""
     learning_rate: float = 5e-5
     batch_size: int = 16
-    """Windows per training step (per device)."""
+    """Articles per training step (per device); all their windows are scored together."""
     max_length: int = 256
     """Tokens per window, special tokens included."""
     stride: int = 64
     """Tokens shared by consecutive windows of one article."""
     pooling: str = "max"
-    """How window scores combine into an article score: max or mean."""
+    """How window logits combine into an article's, in training and prediction: max or mean."""
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     validation_fraction: float = 0.2

@@ -19,7 +19,6 @@ from datasets import Dataset
 from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
-    DataCollatorWithPadding,
     EarlyStoppingCallback,
     EvalPrediction,
     Trainer,
@@ -177,19 +176,21 @@ def _quiet_loading():
         logging.set_verbosity(level)
 
 
-def _window_dataset(tokenizer, records: list[Record], schema: Schema, recipe: Recipe):
-    """A `datasets.Dataset` of token windows, each labelled with its article's themes."""
+def _article_dataset(tokenizer, records: list[Record], schema: Schema, recipe: Recipe) -> Dataset:
+    """A `datasets.Dataset` with one row per article: its token windows and its themes."""
     input_ids, text_index = make_windows(
         tokenizer, [clean_text(r.text) for r in records], recipe.windows
     )
-    targets = _label_matrix(records, schema)
+    windows: list[list[list[int]]] = [[] for _ in records]
+    for ids, article in zip(input_ids, text_index, strict=True):
+        windows[article].append(ids)
     return Dataset.from_dict(
         {
-            "input_ids": input_ids,
-            "labels": [targets[i].tolist() for i in text_index],
-            "length": [len(ids) for ids in input_ids],
+            "windows": windows,
+            "labels": _label_matrix(records, schema).tolist(),
+            "length": [sum(map(len, article)) for article in windows],
         }
-    ), text_index
+    )
 
 
 def _label_matrix(records: list[Record], schema: Schema) -> np.ndarray:
@@ -198,36 +199,51 @@ def _label_matrix(records: list[Record], schema: Schema) -> np.ndarray:
     )
 
 
-class WeightedLossTrainer(Trainer):
-    """A Trainer whose loss is binary cross-entropy per theme, positives weighted per theme."""
+@dataclass(frozen=True)
+class ArticleCollator:
+    """Flattens the windows of a batch of articles into one padded batch, noting whose is whose."""
 
-    def __init__(self, *args, positive_weight: torch.Tensor, **kwargs) -> None:
+    tokenizer: object
+
+    def __call__(self, articles: list[dict]) -> dict:
+        windows = [window for article in articles for window in article["windows"]]
+        batch = dict(self.tokenizer.pad({"input_ids": windows}, return_tensors="pt"))
+        batch["window_article"] = torch.tensor(
+            [i for i, article in enumerate(articles) for _ in article["windows"]]
+        )
+        batch["labels"] = torch.tensor([article["labels"] for article in articles])
+        return batch
+
+
+class ArticleTrainer(Trainer):
+    """A Trainer that learns from whole articles: window logits are pooled per article exactly as
+    at prediction time, then binary cross-entropy per theme, positives weighted per theme."""
+
+    def __init__(self, *args, positive_weight: torch.Tensor, pooling: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.positive_weight = positive_weight
+        self.pooling = pooling
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        labels = inputs.pop("labels")
-        outputs = model(**inputs)
+        labels = inputs.pop("labels").float()
+        owners = inputs.pop("window_article")
+        window_logits = model(**inputs).logits.float()
+        logits = pool_windows(window_logits, owners, len(labels), self.pooling)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            outputs.logits.float(),
-            labels.float(),
-            pos_weight=self.positive_weight.to(outputs.logits.device),
+            logits, labels, pos_weight=self.positive_weight.to(logits.device)
         )
-        return (loss, outputs) if return_outputs else loss
+        return (loss, {"logits": logits}) if return_outputs else loss
 
 
-def _article_f1(
-    validation_index: list[int], targets: np.ndarray, recipe: Recipe, labels: list[str]
-):
-    """`compute_metrics` for the Trainer: window logits → article scores → article-level F1.
+def _article_f1(targets: np.ndarray, labels: list[str]):
+    """`compute_metrics` for the Trainer: article logits → article-level F1.
 
     Thresholds are tuned on the same articles each epoch, as they will be for the final model,
     so early stopping compares epochs by the F1 the saved model would report.
     """
 
     def compute_metrics(evaluation: EvalPrediction) -> dict:
-        window_scores = 1 / (1 + np.exp(-evaluation.predictions))
-        scores = pool_windows(window_scores, validation_index, len(targets), recipe.pooling)
+        scores = 1 / (1 + np.exp(-evaluation.predictions))
         predicted = apply_thresholds(scores, tune_thresholds(scores, targets))
         metrics = article_metrics(predicted, targets, labels)
         return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
@@ -244,11 +260,9 @@ def _build_trainer(
     validation_records: list[Record],
     staging: Path,
     progress: bool,
-) -> WeightedLossTrainer:
-    train_set, _ = _window_dataset(tokenizer, train_records, schema, recipe)
-    validation_set, validation_index = _window_dataset(
-        tokenizer, validation_records, schema, recipe
-    )
+) -> ArticleTrainer:
+    train_set = _article_dataset(tokenizer, train_records, schema, recipe)
+    validation_set = _article_dataset(tokenizer, validation_records, schema, recipe)
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
     arguments = TrainingArguments(
@@ -274,19 +288,19 @@ def _build_trainer(
         report_to="none",
         disable_tqdm=not progress,
         dataloader_pin_memory=cuda,
+        remove_unused_columns=False,
     )
-    return WeightedLossTrainer(
+    return ArticleTrainer(
         model=model,
         args=arguments,
         train_dataset=train_set,
         eval_dataset=validation_set,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=ArticleCollator(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=_article_f1(
-            validation_index, _label_matrix(validation_records, schema), recipe, schema.ids
-        ),
+        compute_metrics=_article_f1(_label_matrix(validation_records, schema), schema.ids),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
         positive_weight=_positive_weights(_label_matrix(train_records, schema), recipe),
+        pooling=recipe.pooling,
     )
 
 
