@@ -1,5 +1,7 @@
 import json
 
+import numpy as np
+import pytest
 import yaml
 from conftest import run_cli
 
@@ -38,6 +40,28 @@ def test_settings_record_thresholds_windows_data_and_recipe(trained_model, tiny_
     assert sum(training["data"]["articles"].values()) == 5
     assert {"micro_f1", "macro_f1", "samples_f1", "per_label"} <= set(
         training["validation_metrics"]
+    )
+
+
+def test_trainer_metrics_follow_the_order_the_trainer_evaluated_in():
+    """Length grouping reorders validation articles; metrics must pair each prediction with the
+    labels that came with it, not with the articles' original order."""
+    from transformers import EvalPrediction
+
+    from tematik.training import _article_f1
+
+    labels = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1], [0, 0]])
+    logits = np.where(labels == 1, 3.0, -3.0)
+    order = np.array([4, 2, 0, 5, 1, 3])
+    metrics = _article_f1(["a", "b"])(EvalPrediction(logits[order], labels[order]))
+    assert metrics["macro_f1"] == 1.0
+
+
+def test_training_records_epochs_and_the_selected_checkpoint(trained_model):
+    training = json.loads((trained_model / SETTINGS_FILE).read_text())["training"]
+    assert 0 < training["epochs_run"] <= training["recipe"]["epochs"]
+    assert training["best_epoch_macro_f1"] == pytest.approx(
+        training["validation_metrics"]["macro_f1"], abs=1e-6
     )
 
 

@@ -79,6 +79,8 @@ def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> Tra
         "recipe": recipe.to_dict(),
         "data": _data_summary(recipe, schema, train_records, validation_records),
         "validation_metrics": metrics,
+        "epochs_run": round(trainer.state.epoch or 0, 2),
+        "best_epoch_macro_f1": trainer.state.best_metric,
         "seconds": seconds,
     }
     _publish(classifier, staging, output)
@@ -235,15 +237,18 @@ class ArticleTrainer(Trainer):
         return (loss, {"logits": logits}) if return_outputs else loss
 
 
-def _article_f1(targets: np.ndarray, labels: list[str]):
+def _article_f1(labels: list[str]):
     """`compute_metrics` for the Trainer: article logits → article-level F1.
 
-    Thresholds are tuned on the same articles each epoch, as they will be for the final model,
-    so early stopping compares epochs by the F1 the saved model would report.
+    Uses the labels that come with the predictions: the Trainer may reorder the validation
+    articles (length grouping does). Thresholds are tuned on the same articles each epoch, as they
+    will be for the final model, so early stopping compares epochs by the F1 the saved model would
+    report.
     """
 
     def compute_metrics(evaluation: EvalPrediction) -> dict:
         scores = 1 / (1 + np.exp(-evaluation.predictions))
+        targets = np.asarray(evaluation.label_ids)
         predicted = apply_thresholds(scores, tune_thresholds(scores, targets))
         metrics = article_metrics(predicted, targets, labels)
         return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
@@ -297,7 +302,7 @@ def _build_trainer(
         eval_dataset=validation_set,
         data_collator=ArticleCollator(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=_article_f1(_label_matrix(validation_records, schema), schema.ids),
+        compute_metrics=_article_f1(schema.ids),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
         positive_weight=_positive_weights(_label_matrix(train_records, schema), recipe),
         pooling=recipe.pooling,
