@@ -8,14 +8,13 @@ Run: python bench/baseline_tfidf.py [--train labels/*.jsonl] [--test ../shared/c
 
 import argparse
 
-import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 
 from tematik.annotations import load_annotations
-from tematik.metrics import article_metrics
+from tematik.metrics import article_metrics, label_matrix
 from tematik.preparation import clean_text
 from tematik.schema import load_schema
 
@@ -28,16 +27,13 @@ def main() -> None:
     schema = load_schema()
     train, test = load_annotations(args.train, schema), load_annotations(args.test, schema)
 
-    def matrix(records):
-        return np.array([[int(t in r.labels) for t in schema.ids] for r in records])
-
     model = make_pipeline(
         TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2),
         OneVsRestClassifier(LogisticRegression(C=10, class_weight="balanced", max_iter=2000)),
     )
-    model.fit([clean_text(r.text) for r in train], matrix(train))
+    model.fit([clean_text(r.text) for r in train], label_matrix(train, schema.ids))
     predicted = model.predict([clean_text(r.text) for r in test])
-    metrics = article_metrics(predicted, matrix(test), schema.ids)
+    metrics = article_metrics(predicted, label_matrix(test, schema.ids), schema.ids)
     print(
         f"TF-IDF + logistic regression: {len(train)} training articles, {len(test)} test articles"
     )

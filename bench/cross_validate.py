@@ -14,12 +14,11 @@ import statistics
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from tematik.annotations import load_annotations
 from tematik.classifier import ThemeClassifier
-from tematik.metrics import apply_thresholds, article_metrics
+from tematik.metrics import apply_thresholds, article_metrics, label_matrix
 from tematik.recipe import load_recipe
 from tematik.schema import load_schema
 from tematik.training import train
@@ -55,7 +54,7 @@ def main() -> None:
             predicted = apply_thresholds(
                 classifier.predict_proba([r.text for r in held_out]), classifier.thresholds
             )
-            actual = np.array([[t in r.labels for t in schema.ids] for r in held_out])
+            actual = label_matrix(held_out, schema.ids)
             macro = article_metrics(predicted, actual, schema.ids)["macro_f1"]
             scores.append(macro)
             print(

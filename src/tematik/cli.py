@@ -169,7 +169,7 @@ def evaluate(
     """Article-level precision, recall and F1 of a model on annotated articles."""
     from tematik.annotations import load_annotations
     from tematik.classifier import ThemeClassifier
-    from tematik.metrics import apply_thresholds, article_metrics
+    from tematik.metrics import apply_thresholds, article_metrics, label_matrix
     from tematik.schema import Schema, load_schema
 
     _quiet_transformers()
@@ -184,7 +184,7 @@ def evaluate(
             f"{model}: the model does not know the data's themes {', '.join(unknown)}"
         )
     scores = _scores_with_progress(classifier, [r.text for r in records])
-    actual = [[int(label in r.labels) for label in classifier.labels] for r in records]
+    actual = label_matrix(records, classifier.labels)
     metrics = article_metrics(
         apply_thresholds(scores, classifier.thresholds), actual, classifier.labels
     )

@@ -29,7 +29,13 @@ from transformers.utils import logging
 from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
 from tematik.classifier import ModelSettings, ThemeClassifier
 from tematik.errors import TematikError, reason
-from tematik.metrics import DEFAULT_THRESHOLD, apply_thresholds, article_metrics, tune_thresholds
+from tematik.metrics import (
+    DEFAULT_THRESHOLD,
+    apply_thresholds,
+    article_metrics,
+    label_matrix,
+    tune_thresholds,
+)
 from tematik.model_card import write_model_card
 from tematik.preparation import clean_text, make_windows, pool_windows
 from tematik.recipe import Recipe
@@ -189,15 +195,9 @@ def _article_dataset(tokenizer, records: list[Record], schema: Schema, recipe: R
     return Dataset.from_dict(
         {
             "windows": windows,
-            "labels": _label_matrix(records, schema).tolist(),
+            "labels": label_matrix(records, schema.ids).tolist(),
             "length": [sum(map(len, article)) for article in windows],
         }
-    )
-
-
-def _label_matrix(records: list[Record], schema: Schema) -> np.ndarray:
-    return np.array(
-        [[float(theme in r.labels) for theme in schema.ids] for r in records], dtype=np.float32
     )
 
 
@@ -304,7 +304,7 @@ def _build_trainer(
         processing_class=tokenizer,
         compute_metrics=_article_f1(schema.ids),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
-        positive_weight=_positive_weights(_label_matrix(train_records, schema), recipe),
+        positive_weight=_positive_weights(label_matrix(train_records, schema.ids), recipe),
         pooling=recipe.pooling,
     )
 
@@ -328,7 +328,7 @@ def _tuned_classifier(
     )
     classifier = ThemeClassifier(model, tokenizer, settings, batch_size=recipe.batch_size * 2)
     scores = classifier.predict_proba([r.text for r in validation_records])
-    targets = _label_matrix(validation_records, schema)
+    targets = label_matrix(validation_records, schema.ids)
     thresholds = tune_thresholds(scores, targets)
     settings.thresholds = {theme: float(t) for theme, t in zip(schema.ids, thresholds, strict=True)}
     return classifier, article_metrics(apply_thresholds(scores, thresholds), targets, schema.ids)

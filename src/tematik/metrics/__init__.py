@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,13 @@ def _metric():
     import evaluate
 
     return evaluate.load(str(METRIC_PATH))
+
+
+def label_matrix(records: Iterable, labels: list[str]) -> np.ndarray:
+    """0/1 annotations (articles × themes, in `labels` order) of annotated records."""
+    return np.array(
+        [[float(label in r.labels) for label in labels] for r in records], dtype=np.float32
+    ).reshape(-1, len(labels))
 
 
 def article_metrics(predicted: np.ndarray, actual: np.ndarray, label_names: list[str]) -> dict:
