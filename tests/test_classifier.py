@@ -71,3 +71,15 @@ def test_missing_model_directory_is_a_clear_error(tmp_path):
 def test_directory_of_another_tool_is_refused(tmp_path, tiny_base_model):
     with pytest.raises(TematikError, match="not a complete tematik model directory"):
         ThemeClassifier.from_pretrained(tiny_base_model)
+
+
+def test_int8_scores_stay_close_to_fp32(trained_model, classifier):
+    quantized = ThemeClassifier.from_pretrained(trained_model, device="cpu", int8=True)
+    np.testing.assert_allclose(
+        quantized.predict_proba(SEED_TEXTS), classifier.predict_proba(SEED_TEXTS), atol=0.05
+    )
+
+
+def test_int8_on_a_gpu_is_refused(trained_model):
+    with pytest.raises(TematikError, match="int8 scoring runs on the CPU"):
+        ThemeClassifier.from_pretrained(trained_model, device="cuda", int8=True)

@@ -35,6 +35,16 @@ def test_classify_seeds_as_json(trained_model):
         assert set(row["labels"]) <= set(row["scores"])
 
 
+def test_classify_int8_gives_nearly_the_same_scores(trained_model):
+    def scores(*flags: str) -> list[dict]:
+        result = run_cli("classify", "--model", trained_model, "--json", *flags, "seeds/")
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["scores"] for line in result.stdout.splitlines()]
+
+    for fp32, int8 in zip(scores(), scores("--int8"), strict=True):
+        assert all(abs(fp32[theme] - int8[theme]) < 0.05 for theme in fp32)
+
+
 def test_classify_prints_a_table_by_default(trained_model):
     result = run_cli("classify", "--model", trained_model, SEEDS[0])
     assert result.exit_code == 0, result.output

@@ -115,6 +115,8 @@ def test_long_article_is_read_whole_in_overlapping_windows(tiny_tokenizer):
     assert len(whole) > 10 * settings.max_length
     article_windows = [w[1:-1] for w, i in zip(windows, index, strict=True) if i == 0]
     assert all(len(w) <= settings.max_length - 2 for w in article_windows)
+    lengths = [len(w) for w in article_windows]
+    assert max(lengths) - min(lengths) < len(lengths), "no short tail window"
     stitched = article_windows[0] + [t for w in article_windows[1:] for t in w[settings.stride :]]
     assert stitched == whole
     last_words = tiny_tokenizer.decode(article_windows[-1])

@@ -112,19 +112,34 @@ def make_windows(
 ) -> tuple[list[list[int]], list[int]]:
     """Token windows covering every text whole, and for each window the index of its text.
 
-    Consecutive windows of one text overlap by `settings.stride` tokens; each window carries the
-    model's special tokens and is at most `settings.max_length` long.
+    A text gets as few windows as fit `settings.max_length` (special tokens included), all of
+    about the same length and overlapping by `settings.stride` tokens: no short tail window to
+    pad in a batch or to score on a few words.
     """
-    encoded = tokenizer(
-        texts,
-        truncation=True,
-        max_length=settings.max_length,
-        stride=settings.stride,
-        return_overflowing_tokens=True,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-    )
-    return encoded["input_ids"], list(encoded["overflow_to_sample_mapping"])
+    specials = tokenizer.num_special_tokens_to_add()
+    room = settings.max_length - specials
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    windows: list[list[int]] = []
+    text_index: list[int] = []
+    for index, (text, length) in enumerate(zip(texts, lengths, strict=True)):
+        encoded = tokenizer(
+            text,
+            truncation=True,
+            max_length=_balanced_window(length, room, settings.stride) + specials,
+            stride=settings.stride,
+            return_overflowing_tokens=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+        )
+        windows.extend(encoded["input_ids"])
+        text_index.extend([index] * len(encoded["input_ids"]))
+    return windows, text_index
+
+
+def _balanced_window(n_tokens: int, room: int, stride: int) -> int:
+    """The length of the fewest equal windows of at most `room` tokens that cover `n_tokens`."""
+    count = max(1, -(-(n_tokens - stride) // (room - stride)))
+    return max(stride + 1, -(-(n_tokens + (count - 1) * stride) // count))
 
 
 def pool_windows(

@@ -11,6 +11,7 @@ from tematik.errors import TematikError, reason
 from tematik.preparation import POOLING_METHODS, WindowSettings
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class Recipe:
     """Tokens shared by consecutive windows of one article."""
     pooling: str = "max"
     """How window logits combine into an article's, in training and prediction: max or mean."""
+    attention_dropout: float = 0.0
+    """Dropout on attention weights. At 0 PyTorch runs its fused attention kernel; any other
+    value makes it fall back to a kernel that takes about three times the time and memory."""
+    precision: str = "auto"
+    """fp32, bf16, fp16, or auto: bf16 where the GPU or CPU computes it natively, fp16 on older
+    GPUs, fp32 elsewhere."""
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     validation_fraction: float = 0.2
@@ -72,6 +79,10 @@ class Recipe:
             problems.append("max_length must be at least 16")
         if self.pooling not in POOLING_METHODS:
             problems.append(f"pooling must be one of {', '.join(POOLING_METHODS)}")
+        if self.precision not in PRECISIONS:
+            problems.append(f"precision must be one of {', '.join(PRECISIONS)}")
+        if not 0 <= self.attention_dropout < 1:
+            problems.append("attention_dropout must be at least 0 and under 1")
         if not 0 < self.validation_fraction < 1:
             problems.append("validation_fraction must be between 0 and 1")
         if problems:

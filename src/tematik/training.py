@@ -64,7 +64,7 @@ def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> Tra
     train_records, validation_records = split_validation(
         records, recipe.validation_fraction, recipe.seed
     )
-    tokenizer, model = load_base_model(recipe.base_model, schema)
+    tokenizer, model = load_base_model(recipe.base_model, schema, recipe.attention_dropout)
     positions = getattr(model.config, "max_position_embeddings", recipe.max_length)
     if recipe.max_length > positions:
         raise TematikError(
@@ -135,7 +135,7 @@ def split_validation(
     return [r for r in records if r.id not in held_out], validation
 
 
-def load_base_model(name: str, schema: Schema):
+def load_base_model(name: str, schema: Schema, attention_dropout: float = 0.0):
     """The tokenizer and a multi-label classification model of the base model `name`."""
     location = resolve_base_model(name)
     try:
@@ -147,6 +147,7 @@ def load_base_model(name: str, schema: Schema):
                 id2label=dict(enumerate(schema.ids)),
                 label2id={theme: i for i, theme in enumerate(schema.ids)},
                 problem_type="multi_label_classification",
+                attention_probs_dropout_prob=attention_dropout,
                 ignore_mismatched_sizes=True,
             )
     except (OSError, ValueError) as error:
@@ -269,7 +270,6 @@ def _build_trainer(
     train_set = _article_dataset(tokenizer, train_records, schema, recipe)
     validation_set = _article_dataset(tokenizer, validation_records, schema, recipe)
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()
     arguments = TrainingArguments(
         output_dir=str(staging / "checkpoints"),
         num_train_epochs=recipe.epochs,
@@ -286,8 +286,7 @@ def _build_trainer(
         greater_is_better=True,
         save_total_limit=2,
         train_sampling_strategy="group_by_length",
-        bf16=bf16,
-        fp16=cuda and not bf16,
+        **_mixed_precision(recipe.precision),
         seed=recipe.seed,
         data_seed=recipe.seed,
         report_to="none",
@@ -307,6 +306,25 @@ def _build_trainer(
         positive_weight=_positive_weights(label_matrix(train_records, schema.ids), recipe),
         pooling=recipe.pooling,
     )
+
+
+def _mixed_precision(precision: str) -> dict[str, bool]:
+    """`TrainingArguments` for the recipe's precision. `auto` is bf16 where the hardware computes
+    it natively (recent GPUs, CPUs with AVX512-BF16 or AMX), fp16 on older GPUs, else fp32."""
+    cuda = torch.cuda.is_available()
+    if precision == "auto":
+        if cuda:
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        elif any(getattr(torch.cpu, check, lambda: False)() for check in _CPU_BF16_CHECKS):
+            precision = "bf16"
+    if precision == "fp16" and not cuda:
+        raise TematikError("precision fp16 needs a CUDA GPU; set precision to bf16, fp32 or auto")
+    if precision == "fp32":
+        return {}
+    return {precision: True, "use_cpu": not cuda}
+
+
+_CPU_BF16_CHECKS = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
 
 
 def _positive_weights(targets: np.ndarray, recipe: Recipe) -> torch.Tensor:
