@@ -45,6 +45,19 @@ def test_classify_int8_gives_nearly_the_same_scores(trained_model):
         assert all(abs(fp32[theme] - int8[theme]) < 0.05 for theme in fp32)
 
 
+def test_classify_output_piped_into_head_ends_quietly(trained_model):
+    command = [sys.executable, "-m", "tematik", "classify", "--model", str(trained_model)]
+    piped = subprocess.run(
+        f"{' '.join(command)} --json seeds/ seeds/ | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert json.loads(piped.stdout)["id"] == f"seeds/{SEEDS[0].name}"
+    assert piped.stderr == ""
+
+
 def test_classify_prints_a_table_by_default(trained_model):
     result = run_cli("classify", "--model", trained_model, SEEDS[0])
     assert result.exit_code == 0, result.output

@@ -118,7 +118,8 @@ def make_windows(
     """
     specials = tokenizer.num_special_tokens_to_add()
     room = settings.max_length - specials
-    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    counted = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+    lengths = [len(ids) for ids in counted]
     windows: list[list[int]] = []
     text_index: list[int] = []
     for index, (text, length) in enumerate(zip(texts, lengths, strict=True)):
