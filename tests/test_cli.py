@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from conftest import ROOT, SEEDS, run_cli
 
@@ -91,6 +92,20 @@ def test_unreadable_inputs_are_named_and_the_rest_classified(trained_model, tmp_
     assert f"{folder / 'c_binary.txt'}: binary file" in result.stderr
     assert f"{tmp_path / 'missing'}: no such file or folder" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_latin1_and_utf16_files_are_decoded_not_rejected(trained_model, tmp_path):
+    text = SEEDS[1].read_text(encoding="utf-8").replace("’", "'") + " Menlu Pérez berkunjung."
+    text = text.encode("latin-1", errors="replace").decode("latin-1")
+    for name, encoding in (("utf8", "utf-8"), ("latin1", "latin-1"), ("utf16", "utf-16")):
+        (tmp_path / f"{name}.txt").write_bytes(text.encode(encoding))
+    (tmp_path / "noise.txt").write_bytes(bytes(range(1, 256)) * 8)
+    result = run_cli("classify", "--model", trained_model, "--json", tmp_path)
+    assert result.exit_code == 2 and f"{tmp_path / 'noise.txt'}: binary file" in result.stderr
+    scores = {
+        Path(row["id"]).stem: row["scores"] for row in map(json.loads, result.stdout.splitlines())
+    }
+    assert scores["latin1"] == scores["utf8"] == scores["utf16"]
 
 
 def test_classify_without_a_model_says_how_to_train(tmp_path):

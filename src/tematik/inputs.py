@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,9 @@ def _from_bytes(
 
 
 def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 (with or without BOM) or UTF-16 with BOM; ValueError otherwise."""
+    """Text of a file: UTF-8 (with or without BOM), UTF-16 with BOM, or else Windows-1252 (the
+    usual encoding of older Western and Indonesian sites; Latin-1 where it has no character).
+    ValueError for binary data."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -90,7 +93,15 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValueError("not UTF-8 text; save it as UTF-8") from None
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    controls = sum(unicodedata.category(c) == "Cc" and c not in "\n\r\t\f" for c in text)
+    if controls > len(text) // 100:
+        raise ValueError("binary file, not text")
+    return text
 
 
 def _from_jsonl(name: str, text: str) -> Iterator[Article | Unreadable]:
