@@ -159,3 +159,28 @@ def test_window_longer_than_the_base_model_allows_is_refused(tiny_base_model, tm
     )
     assert result.exit_code == 2
     assert "max_length 512 exceeds the 128 positions" in result.output
+
+
+def test_a_diverging_loss_stops_training_and_saves_nothing(tiny_base_model, tmp_path):
+    output = tmp_path / "m"
+    result = run_cli(
+        "train",
+        "--data",
+        "labels/seeds.jsonl",
+        "--base-model",
+        tiny_base_model,
+        "--output",
+        output,
+        "--max-length",
+        "64",
+        "--stride",
+        "16",
+        "--epochs",
+        "3",
+        "--learning-rate",
+        "1e38",
+    )
+    assert result.exit_code == 2, result.output
+    assert "training diverged: the loss became" in result.output
+    assert "Lower --learning-rate" in result.output and "Traceback" not in result.output
+    assert not output.exists()

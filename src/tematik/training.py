@@ -235,6 +235,12 @@ class ArticleTrainer(Trainer):
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             logits, labels, pos_weight=self.positive_weight.to(logits.device)
         )
+        if not torch.isfinite(loss):
+            raise TematikError(
+                f"training diverged: the loss became {loss.item()} at step "
+                f"{self.state.global_step + 1}; nothing was saved. Lower --learning-rate, "
+                "or set precision: fp32 in the recipe"
+            )
         return (loss, {"logits": logits}) if return_outputs else loss
 
 
