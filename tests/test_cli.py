@@ -1,4 +1,5 @@
 import json
+import select
 import subprocess
 import sys
 import time
@@ -59,6 +60,21 @@ def test_classify_output_piped_into_head_ends_quietly(trained_model):
     assert piped.stderr == ""
 
 
+def test_classify_streams_results_while_stdin_is_still_open(trained_model):
+    command = [sys.executable, "-m", "tematik", "classify", "--model", str(trained_model), "--json"]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    row = json.dumps({"id": "first", "text": SEEDS[0].read_text(encoding="utf-8")})
+    process.stdin.write(f"{row}\n" * 64)  # one chunk of articles; more may follow
+    process.stdin.flush()
+    ready, _, _ = select.select([process.stdout], [], [], 120)
+    assert ready, "no result printed before the input ended"
+    assert json.loads(process.stdout.readline())["id"] == "first"
+    process.stdin.close()
+    assert process.wait(timeout=120) == 0
+
+
 def test_classify_prints_a_table_by_default(trained_model):
     result = run_cli("classify", "--model", trained_model, SEEDS[0])
     assert result.exit_code == 0, result.output
@@ -100,12 +116,14 @@ def test_latin1_and_utf16_files_are_decoded_not_rejected(trained_model, tmp_path
     for name, encoding in (("utf8", "utf-8"), ("latin1", "latin-1"), ("utf16", "utf-16")):
         (tmp_path / f"{name}.txt").write_bytes(text.encode(encoding))
     (tmp_path / "noise.txt").write_bytes(bytes(range(1, 256)) * 8)
-    result = run_cli("classify", "--model", trained_model, "--json", tmp_path)
+    jsonl = tmp_path / "rows.jsonl"
+    row = json.dumps({"id": "jsonl16", "text": text}, ensure_ascii=False)
+    jsonl.write_bytes(f"{row}\n".encode("utf-16"))
+    result = run_cli("classify", "--model", trained_model, "--json", tmp_path, jsonl)
     assert result.exit_code == 2 and f"{tmp_path / 'noise.txt'}: binary file" in result.stderr
-    scores = {
-        Path(row["id"]).stem: row["scores"] for row in map(json.loads, result.stdout.splitlines())
-    }
-    assert scores["latin1"] == scores["utf8"] == scores["utf16"]
+    rows = map(json.loads, result.stdout.splitlines())
+    scores = {Path(row["id"]).stem: row["scores"] for row in rows}
+    assert scores["latin1"] == scores["utf8"] == scores["utf16"] == scores["jsonl16"]
 
 
 def test_classify_without_a_model_says_how_to_train(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import unicodedata
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 STDIN = "-"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,13 @@ class Unreadable:
 def read_articles(
     paths: Iterable[str], stdin: BinaryIO | None = None
 ) -> Iterator[Article | Unreadable]:
-    """Every article in `paths`, in order, with an `Unreadable` for each input that fails."""
+    """Every article in `paths`, in order, with an `Unreadable` for each input that fails.
+
+    JSON Lines are read line by line, so memory does not grow with the number of articles.
+    """
     for name in paths:
         if name == STDIN:
-            yield from _from_bytes(STDIN, (stdin or sys.stdin.buffer).read())
+            yield from _from_stream(STDIN, stdin or sys.stdin.buffer)
             continue
         path = Path(name)
         if path.is_dir():
@@ -53,37 +58,50 @@ def read_articles(
 
 def _from_file(path: Path) -> Iterator[Article | Unreadable]:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            if path.suffix.lower() == ".jsonl":
+                yield from _from_jsonl(str(path), _utf8_lines(stream))
+            else:
+                yield from _from_text(str(path), stream.read())
     except OSError as error:
         yield Unreadable(str(path), f"cannot read ({error.strerror})")
-        return
-    yield from _from_bytes(str(path), data, jsonl=path.suffix.lower() == ".jsonl")
+    except ValueError as error:  # a UTF-16 JSON Lines file that does not decode
+        yield Unreadable(str(path), str(error))
 
 
-def _from_bytes(
-    name: str, data: bytes, jsonl: bool | None = None
-) -> Iterator[Article | Unreadable]:
+def _utf8_lines(stream: BinaryIO) -> Iterable[bytes]:
+    """The stream's lines; a UTF-16 file (which cannot be split on b"\\n") is re-encoded whole."""
+    if stream.peek(2)[:2] not in UTF16_BOMS:
+        return stream
+    return (line.encode() for line in decode(stream.read()).splitlines())
+
+
+def _from_stream(name: str, stream: BinaryIO) -> Iterator[Article | Unreadable]:
+    """Standard input: JSON Lines when it starts with `{`, otherwise one article."""
+    first = stream.readline()
+    if first.lstrip().startswith(b"{"):
+        yield from _from_jsonl(name, itertools.chain([first], stream))
+    else:
+        yield from _from_text(name, first + stream.read())
+
+
+def _from_text(name: str, data: bytes) -> Iterator[Article | Unreadable]:
     try:
         text = decode(data)
     except ValueError as error:
         yield Unreadable(name, str(error))
         return
-    if not text.strip():
-        yield Unreadable(name, "empty, no text to classify")
-        return
-    if jsonl is None:
-        jsonl = text.lstrip().startswith("{")
-    if jsonl:
-        yield from _from_jsonl(name, text)
-    else:
+    if text.strip():
         yield Article(name, text)
+    else:
+        yield Unreadable(name, "empty, no text to classify")
 
 
 def decode(data: bytes) -> str:
     """Text of a file: UTF-8 (with or without BOM), UTF-16 with BOM, or else Windows-1252 (the
     usual encoding of older Western and Indonesian sites; Latin-1 where it has no character).
     ValueError for binary data."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(UTF16_BOMS):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
@@ -104,11 +122,18 @@ def decode(data: bytes) -> str:
     return text
 
 
-def _from_jsonl(name: str, text: str) -> Iterator[Article | Unreadable]:
-    for number, line in enumerate(text.splitlines(), 1):
+def _from_jsonl(name: str, lines: Iterable[bytes]) -> Iterator[Article | Unreadable]:
+    empty = True
+    for number, raw in enumerate(lines, 1):
+        where = f"{name}:{number}"
+        try:
+            line = decode(raw)
+        except ValueError as error:
+            yield Unreadable(where, str(error))
+            continue
         if not line.strip():
             continue
-        where = f"{name}:{number}"
+        empty = False
         try:
             entry = json.loads(line)
         except json.JSONDecodeError as error:
@@ -120,3 +145,5 @@ def _from_jsonl(name: str, text: str) -> Iterator[Article | Unreadable]:
             yield Unreadable(where, "empty text")
         else:
             yield Article(str(entry.get("id", where)), entry["text"])
+    if empty:
+        yield Unreadable(name, "empty, no text to classify")
