@@ -1,9 +1,14 @@
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 from tematik.classifier import SETTINGS_FILE
 
@@ -184,3 +189,66 @@ def test_a_diverging_loss_stops_training_and_saves_nothing(tiny_base_model, tmp_
     assert "training diverged: the loss became" in result.output
     assert "Lower --learning-rate" in result.output and "Traceback" not in result.output
     assert not output.exists()
+
+
+def _resumable_run(tiny_base_model, tmp_path) -> list[str]:
+    recipe = tmp_path / "long.yaml"
+    recipe.write_text("epochs: 12\nearly_stopping_patience: 100\nbatch_size: 2\n")
+    return [
+        "train",
+        str(recipe),
+        "--data",
+        "labels/seeds.jsonl",
+        "--base-model",
+        str(tiny_base_model),
+        "--max-length",
+        "64",
+        "--stride",
+        "16",
+        "--learning-rate",
+        "1e-3",
+    ]
+
+
+def _outcome(model: Path) -> tuple[dict, dict]:
+    settings = json.loads((model / "tematik.json").read_text(encoding="utf-8"))
+    return settings["thresholds"], settings["training"]["validation_metrics"]
+
+
+def test_same_seed_same_data_gives_the_same_model(tiny_base_model, tmp_path):
+    args = _resumable_run(tiny_base_model, tmp_path)
+    for name in ("first", "second"):
+        assert run_cli(*args, "--output", tmp_path / name).exit_code == 0
+    assert _outcome(tmp_path / "first") == _outcome(tmp_path / "second")
+
+
+def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_model, tmp_path):
+    args = _resumable_run(tiny_base_model, tmp_path)
+    assert run_cli(*args, "--output", tmp_path / "whole").exit_code == 0
+    output = tmp_path / "cut"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tematik", *args, "--output", str(output)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    checkpoints = tmp_path / "cut.incomplete" / "checkpoints"
+    deadline = time.monotonic() + 120
+    while not list(checkpoints.glob("checkpoint-*/trainer_state.json")):
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    assert not output.exists()
+
+    again = run_cli(*args, "--output", output)
+    assert again.exit_code == 2 and "holds an interrupted run; continue it with --resume" in (
+        again.output
+    )
+    resumed = run_cli(*args, "--output", output, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert _outcome(output) == _outcome(tmp_path / "whole")
+    assert not (tmp_path / "cut.incomplete").exists()

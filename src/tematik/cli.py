@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -41,6 +42,11 @@ def _user_errors(command: Callable) -> Callable:
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler stopping the job) ends the run as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def _quiet_transformers() -> None:
@@ -124,6 +130,10 @@ def train(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an existing model directory.")
     ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted run from its last checkpoint."),
+    ] = False,
 ) -> None:
     """Fine-tune a base model on annotation files; write a complete model directory or nothing.
 
@@ -149,7 +159,16 @@ def train(
     from tematik.training import train as run_training
 
     _quiet_transformers()
-    result = run_training(chosen, overwrite=overwrite)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        result = run_training(chosen, overwrite=overwrite, resume=resume)
+    except KeyboardInterrupt:
+        typer.echo(
+            f"interrupted; checkpoints of the finished epochs are kept in {chosen.output}"
+            ".incomplete/ (no model was written); run the same command with --resume to continue",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     typer.echo(
         f"wrote {result.path} in {result.seconds:.0f} s; validation macro-F1 "
         f"{result.metrics['macro_f1']:.3f}, micro-F1 {result.metrics['micro_f1']:.3f}"

@@ -6,6 +6,7 @@ Imported only by the commands that train: it loads torch and transformers.
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import shutil
 import time
@@ -23,6 +24,7 @@ from transformers import (
     EvalPrediction,
     Trainer,
     TrainingArguments,
+    set_seed,
 )
 from transformers.utils import logging
 
@@ -42,6 +44,7 @@ from tematik.recipe import Recipe
 from tematik.schema import Schema, load_schema
 
 STAGING_SUFFIX = ".incomplete"
+RECIPE_FILE = "recipe.json"
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,32 @@ class TrainingResult:
     seconds: float
 
 
-def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> TrainingResult:
-    """Train a model as the recipe says and write its directory completely, or not at all."""
+def train(
+    recipe: Recipe, overwrite: bool = False, resume: bool = False, progress: bool = True
+) -> TrainingResult:
+    """Train a model as the recipe says and write its directory completely, or not at all.
+
+    Checkpoints go to `OUTPUT.incomplete/` after every epoch; `resume=True` continues an
+    interrupted run from the last complete one, to the same result as an uninterrupted run.
+    """
     started = time.monotonic()
     recipe = recipe.checked()
     output = Path(recipe.output)
     if output.exists() and not overwrite:
         raise TematikError(f"{output}: already exists; pass --overwrite or choose --output DIR")
+    staging = output.with_name(output.name + STAGING_SUFFIX)
+    if resume:
+        checkpoint = _resumable_checkpoint(staging, recipe)
+    else:
+        _refuse_to_discard(staging)
+        checkpoint = None
     schema = load_schema(recipe.schema)
     records = load_annotations(recipe.data, schema)
     check_trainable(records, schema)
     train_records, validation_records = split_validation(
         records, recipe.validation_fraction, recipe.seed
     )
+    set_seed(recipe.seed)  # the new classification head is drawn from the seeded generator
     tokenizer, model = load_base_model(recipe.base_model, schema, recipe.attention_dropout)
     positions = getattr(model.config, "max_position_embeddings", recipe.max_length)
     if recipe.max_length > positions:
@@ -71,12 +87,12 @@ def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> Tra
             f"max_length {recipe.max_length} exceeds the {positions} positions of "
             f"{recipe.base_model}; set --max-length {positions} or less"
         )
-    staging = output.with_name(output.name + STAGING_SUFFIX)
-    shutil.rmtree(staging, ignore_errors=True)
+    if checkpoint is None:
+        _start_staging(staging, recipe)
     trainer = _build_trainer(
         recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
     )
-    trainer.train()
+    trainer.train(resume_from_checkpoint=checkpoint)
     classifier, metrics = _tuned_classifier(
         trainer.model, tokenizer, schema, recipe, validation_records
     )
@@ -91,6 +107,44 @@ def train(recipe: Recipe, overwrite: bool = False, progress: bool = True) -> Tra
     }
     _publish(classifier, staging, output)
     return TrainingResult(output, metrics, seconds)
+
+
+def _refuse_to_discard(staging: Path) -> None:
+    if _complete_checkpoints(staging):
+        raise TematikError(
+            f"{staging}: holds an interrupted run; continue it with --resume, "
+            "or delete that folder to start over"
+        )
+
+
+def _start_staging(staging: Path, recipe: Recipe) -> None:
+    """A fresh staging folder that records the recipe, for --resume to check."""
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    (staging / RECIPE_FILE).write_text(json.dumps(recipe.to_dict(), indent=2), encoding="utf-8")
+
+
+def _resumable_checkpoint(staging: Path, recipe: Recipe) -> str:
+    """The last complete checkpoint of an interrupted run of this same recipe."""
+    checkpoints = _complete_checkpoints(staging)
+    if not checkpoints:
+        raise TematikError(
+            f"{staging}: no complete checkpoint to resume from; train again without --resume"
+        )
+    stored = json.loads((staging / RECIPE_FILE).read_text(encoding="utf-8"))
+    changed = sorted(key for key, value in recipe.to_dict().items() if stored.get(key) != value)
+    if changed:
+        raise TematikError(
+            f"{staging}: the interrupted run had other settings ({', '.join(changed)}); "
+            "resume with the same recipe and flags"
+        )
+    return str(checkpoints[-1])
+
+
+def _complete_checkpoints(staging: Path) -> list[Path]:
+    """Checkpoints in step order whose Trainer state was written (the file written last)."""
+    found = (staging / "checkpoints").glob("checkpoint-*/trainer_state.json")
+    return sorted((state.parent for state in found), key=lambda p: int(p.name.split("-")[1]))
 
 
 def check_trainable(records: list[Record], schema: Schema) -> None:
