@@ -131,7 +131,8 @@ def _resumable_checkpoint(staging: Path, recipe: Recipe) -> str:
         raise TematikError(
             f"{staging}: no complete checkpoint to resume from; train again without --resume"
         )
-    stored = json.loads((staging / RECIPE_FILE).read_text(encoding="utf-8"))
+    recorded = staging / RECIPE_FILE
+    stored = json.loads(recorded.read_text(encoding="utf-8")) if recorded.is_file() else {}
     changed = sorted(key for key, value in recipe.to_dict().items() if stored.get(key) != value)
     if changed:
         raise TematikError(
