@@ -56,6 +56,20 @@ def tiny_base_model(tmp_path_factory) -> Path:
     return path
 
 
+def tiny_training(tiny_base_model: Path) -> list[str]:
+    """`tematik train` flags that train the tiny base on the seeds with windows it can hold."""
+    return [
+        "--data",
+        "labels/seeds.jsonl",
+        "--base-model",
+        str(tiny_base_model),
+        "--max-length",
+        str(TINY_MAX_LENGTH),
+        "--stride",
+        "16",
+    ]
+
+
 @pytest.fixture(scope="session")
 def trained_model(tiny_base_model, tmp_path_factory) -> Path:
     """A model trained with `tematik train` on labels/seeds.jsonl from the tiny base."""
@@ -64,18 +78,11 @@ def trained_model(tiny_base_model, tmp_path_factory) -> Path:
     result = run_cli(
         "train",
         "train/offline-minilm.yaml",
-        "--data",
-        "labels/seeds.jsonl",
-        "--base-model",
-        tiny_base_model,
+        *tiny_training(tiny_base_model),
         "--output",
         output,
         "--epochs",
         "3",
-        "--max-length",
-        str(TINY_MAX_LENGTH),
-        "--stride",
-        "16",
         "--batch-size",
         "8",
         "--learning-rate",

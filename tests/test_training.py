@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, tiny_training
 
 from tematik.classifier import SETTINGS_FILE
 
@@ -170,16 +170,9 @@ def test_a_diverging_loss_stops_training_and_saves_nothing(tiny_base_model, tmp_
     output = tmp_path / "m"
     result = run_cli(
         "train",
-        "--data",
-        "labels/seeds.jsonl",
-        "--base-model",
-        tiny_base_model,
+        *tiny_training(tiny_base_model),
         "--output",
         output,
-        "--max-length",
-        "64",
-        "--stride",
-        "16",
         "--epochs",
         "3",
         "--learning-rate",
@@ -194,20 +187,7 @@ def test_a_diverging_loss_stops_training_and_saves_nothing(tiny_base_model, tmp_
 def _resumable_run(tiny_base_model, tmp_path) -> list[str]:
     recipe = tmp_path / "long.yaml"
     recipe.write_text("epochs: 12\nearly_stopping_patience: 100\nbatch_size: 2\n")
-    return [
-        "train",
-        str(recipe),
-        "--data",
-        "labels/seeds.jsonl",
-        "--base-model",
-        str(tiny_base_model),
-        "--max-length",
-        "64",
-        "--stride",
-        "16",
-        "--learning-rate",
-        "1e-3",
-    ]
+    return ["train", str(recipe), *tiny_training(tiny_base_model), "--learning-rate", "1e-3"]
 
 
 def _outcome(model: Path) -> tuple[dict, dict]:
