@@ -156,6 +156,7 @@ def train(
     typer.echo(
         f"training {chosen.base_model} on {', '.join(chosen.data)} → {chosen.output}", err=True
     )
+    from tematik.training import STAGING_SUFFIX
     from tematik.training import train as run_training
 
     _quiet_transformers()
@@ -165,7 +166,8 @@ def train(
     except KeyboardInterrupt:
         typer.echo(
             f"interrupted; checkpoints of the finished epochs are kept in {chosen.output}"
-            ".incomplete/ (no model was written); run the same command with --resume to continue",
+            f"{STAGING_SUFFIX}/ (no model was written); run the same command with --resume "
+            "to continue",
             err=True,
         )
         raise typer.Exit(130) from None
