@@ -111,9 +111,6 @@ def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tupl
     except OSError as error:
         problems.append(f"{path}:0: cannot read this file ({error.strerror})")
         return
-    if not data.strip():
-        problems.append(f"{path}:0: file is empty; add one JSON object per line")
-        return
     if b"\x00" in data:
         problems.append(f"{path}:0: binary file, not JSON Lines text")
         return
@@ -123,7 +120,12 @@ def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tupl
         line = data[: error.start].count(b"\n") + 1
         problems.append(f"{path}:{line}: not UTF-8 text; save the file as UTF-8")
         return
-    for number, line in enumerate(text.splitlines(), 1):
+    if not text.strip():
+        problems.append(f"{path}:0: file is empty; add one JSON object per line")
+        return
+    # JSON Lines ends a line at "\n" only: str.splitlines() would also cut at U+2028 or U+0085,
+    # which json.dumps(..., ensure_ascii=False) leaves unescaped inside a text.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
