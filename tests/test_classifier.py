@@ -1,3 +1,5 @@
+import shutil
+
 import numpy as np
 import pytest
 from conftest import SEEDS
@@ -83,3 +85,27 @@ def test_int8_scores_stay_close_to_fp32(trained_model, classifier):
 def test_int8_on_a_gpu_is_refused(trained_model):
     with pytest.raises(TematikError, match="int8 scoring runs on the CPU"):
         ThemeClassifier.from_pretrained(trained_model, device="cuda", int8=True)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "model.safetensors").unlink(), "incomplete model directory"),
+        (lambda d: (d / "tematik.json").write_text("{not json"), "tematik.json: unreadable"),
+        (
+            lambda d: (d / "tematik.json").write_text(
+                (d / "tematik.json").read_text().replace('"diplomacy"', '"sports"')
+            ),
+            "labels .* differ from tematik.json labels",
+        ),
+    ],
+    ids=["weights missing", "settings corrupt", "other schema"],
+)
+def test_damaged_or_foreign_model_directory_is_a_clear_error(
+    trained_model, tmp_path, damage, message
+):
+    copy = tmp_path / "model"
+    shutil.copytree(trained_model, copy)
+    damage(copy)
+    with pytest.raises(TematikError, match=message):
+        ThemeClassifier.from_pretrained(copy)

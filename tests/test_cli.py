@@ -99,6 +99,7 @@ def test_unreadable_inputs_are_named_and_the_rest_classified(trained_model, tmp_
     (folder / "a_good.txt").write_text(SEEDS[0].read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "b_empty.txt").write_bytes(b"")
     (folder / "c_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "d_huge.txt").write_bytes(b"Rudal diluncurkan lagi. " * 2_100_000)  # 50 MB
     result = run_cli("classify", "--model", trained_model, "--json", folder, tmp_path / "missing")
     assert result.exit_code == 2
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
@@ -106,6 +107,7 @@ def test_unreadable_inputs_are_named_and_the_rest_classified(trained_model, tmp_
     ]
     assert f"{folder / 'b_empty.txt'}: empty" in result.stderr
     assert f"{folder / 'c_binary.txt'}: binary file" in result.stderr
+    assert f"{folder / 'd_huge.txt'}: larger than 2 MB, too large for one article" in result.stderr
     assert f"{tmp_path / 'missing'}: no such file or folder" in result.stderr
     assert "Traceback" not in result.output
 

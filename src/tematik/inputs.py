@@ -13,6 +13,13 @@ from typing import BinaryIO
 
 STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# The longest article read: 2 MB is about 300,000 words, hundreds of times a long feature. A
+# larger .txt file is a dump or a mistake, and scoring it whole would take hours.
+MAX_ARTICLE_BYTES = 2_000_000
+TOO_LARGE = (
+    f"larger than {MAX_ARTICLE_BYTES // 1_000_000} MB, too large for one article; "
+    "split it into one file per article, or one JSON Lines row per article"
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def _from_file(path: Path) -> Iterator[Article | Unreadable]:
             if path.suffix.lower() == ".jsonl":
                 yield from _from_jsonl(str(path), _utf8_lines(stream))
             else:
-                yield from _from_text(str(path), stream.read())
+                yield from _from_text(str(path), stream.read(MAX_ARTICLE_BYTES + 1))
     except OSError as error:
         yield Unreadable(str(path), f"cannot read ({error.strerror})")
     except ValueError as error:  # a UTF-16 JSON Lines file that does not decode
@@ -82,10 +89,13 @@ def _from_stream(name: str, stream: BinaryIO) -> Iterator[Article | Unreadable]:
     if first.lstrip().startswith(b"{"):
         yield from _from_jsonl(name, itertools.chain([first], stream))
     else:
-        yield from _from_text(name, first + stream.read())
+        yield from _from_text(name, first + stream.read(MAX_ARTICLE_BYTES))
 
 
 def _from_text(name: str, data: bytes) -> Iterator[Article | Unreadable]:
+    if len(data) > MAX_ARTICLE_BYTES:
+        yield Unreadable(name, TOO_LARGE)
+        return
     try:
         text = decode(data)
     except ValueError as error:
@@ -126,6 +136,10 @@ def _from_jsonl(name: str, lines: Iterable[bytes]) -> Iterator[Article | Unreada
     empty = True
     for number, raw in enumerate(lines, 1):
         where = f"{name}:{number}"
+        if len(raw) > MAX_ARTICLE_BYTES:
+            empty = False
+            yield Unreadable(where, TOO_LARGE)
+            continue
         try:
             line = decode(raw)
         except ValueError as error:
