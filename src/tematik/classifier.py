@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 SETTINGS_FILE = "tematik.json"
 MODEL_FILES = ("config.json", SETTINGS_FILE)
+# Windows per forward pass: 8 was fastest on a 2-core CPU (bench/classify_speed.py; 32 was 14%
+# slower, its activations no longer fit the caches); a GPU wants larger batches.
+BATCH_SIZE = {"cpu": 8, "cuda": 32}
 
 
 @dataclass
@@ -61,12 +64,12 @@ class ThemeClassifier:
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
         settings: ModelSettings,
-        batch_size: int = 32,
+        batch_size: int | None = None,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.settings = settings
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE.get(self.model.device.type, BATCH_SIZE["cpu"])
 
     @property
     def labels(self) -> list[str]:
