@@ -1,5 +1,6 @@
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -232,3 +233,28 @@ def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_
     assert resumed.exit_code == 0, resumed.output
     assert _outcome(output) == _outcome(tmp_path / "whole")
     assert not (tmp_path / "cut.incomplete").exists()
+
+
+def test_two_process_ddp_run_writes_one_complete_model(tiny_base_model, tmp_path):
+    output = tmp_path / "ddp-tema"
+    launch = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+    launch += ["--master-port", str(_free_port()), "-m", "tematik", "train"]
+    result = subprocess.run(
+        [*launch, "train/offline-minilm.yaml", *tiny_training(tiny_base_model), "--epochs", "2"]
+        + ["--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count(f"wrote {output}") == 1
+    settings = json.loads((output / SETTINGS_FILE).read_text(encoding="utf-8"))
+    assert settings["training"]["epochs_run"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp-tema"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -171,10 +171,11 @@ def train(
             err=True,
         )
         raise typer.Exit(130) from None
-    typer.echo(
-        f"wrote {result.path} in {result.seconds:.0f} s; validation macro-F1 "
-        f"{result.metrics['macro_f1']:.3f}, micro-F1 {result.metrics['micro_f1']:.3f}"
-    )
+    if result.published:
+        typer.echo(
+            f"wrote {result.path} in {result.seconds:.0f} s; validation macro-F1 "
+            f"{result.metrics['macro_f1']:.3f}, micro-F1 {result.metrics['micro_f1']:.3f}"
+        )
 
 
 @app.command()

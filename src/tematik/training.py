@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from accelerate import PartialState
 from datasets import Dataset
 from transformers import (
     AutoModelForSequenceClassification,
@@ -52,6 +53,8 @@ class TrainingResult:
     path: Path
     metrics: dict
     seconds: float
+    published: bool = True
+    """Whether this process wrote the model directory (only the main one of several does)."""
 
 
 def train(
@@ -87,8 +90,10 @@ def train(
             f"max_length {recipe.max_length} exceeds the {positions} positions of "
             f"{recipe.base_model}; set --max-length {positions} or less"
         )
-    if checkpoint is None:
+    process = PartialState()  # one process, or one of several under torchrun/accelerate launch
+    if checkpoint is None and process.is_main_process:
         _start_staging(staging, recipe)
+    process.wait_for_everyone()
     trainer = _build_trainer(
         recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
     )
@@ -105,8 +110,10 @@ def train(
         "best_epoch_macro_f1": trainer.state.best_metric,
         "seconds": seconds,
     }
-    _publish(classifier, staging, output)
-    return TrainingResult(output, metrics, seconds)
+    if process.is_main_process:
+        _publish(classifier, staging, output)
+    process.wait_for_everyone()
+    return TrainingResult(output, metrics, seconds, published=process.is_main_process)
 
 
 def _refuse_to_discard(staging: Path) -> None:
@@ -353,6 +360,7 @@ def _build_trainer(
         report_to="none",
         disable_tqdm=not progress,
         dataloader_pin_memory=cuda,
+        ddp_find_unused_parameters=False,
         remove_unused_columns=False,
     )
     return ArticleTrainer(
