@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--skip-indobert", action="store_true")
     args = parser.parse_args()
-    texts = _articles(args.articles)
+    texts = corpus_articles(args.articles)
     torch.manual_seed(0)
     rate = matmul_rate(torch.float32)
     print(
@@ -50,7 +50,7 @@ def main() -> None:
             compare(name, directory, texts, rate)
 
 
-def _articles(count: int) -> list[str]:
+def corpus_articles(count: int) -> list[str]:
     """Seeds and annotated articles, repeated until there are `count`."""
     texts = [article.text for article in read_articles(["seeds"])]
     texts += [r.text for r in load_annotations(["labels/*.jsonl"], load_schema())]
