@@ -1,3 +1,4 @@
+import pickle
 import shutil
 
 import numpy as np
@@ -109,3 +110,20 @@ def test_damaged_or_foreign_model_directory_is_a_clear_error(
     damage(copy)
     with pytest.raises(TematikError, match=message):
         ThemeClassifier.from_pretrained(copy)
+
+
+def test_batch_call_for_distributed_engines_survives_pickling(classifier):
+    import pandas as pd
+
+    shipped = pickle.loads(pickle.dumps(classifier))  # as Ray or Spark send it to a worker
+    batch = {"id": np.array(["a", "b"]), "text": np.array(SEED_TEXTS[:2])}
+    out = shipped(batch)
+    expected = classifier.predict(SEED_TEXTS[:2])
+    assert list(out["id"]) == ["a", "b"]
+    assert list(out["labels"]) == [p.labels for p in expected]
+    for label in classifier.labels:
+        np.testing.assert_allclose(
+            out[f"score_{label}"], [p.scores[label] for p in expected], atol=1e-5
+        )
+    frame = shipped(pd.DataFrame(batch))
+    assert list(frame.columns) == list(out) and list(frame["labels"]) == list(out["labels"])

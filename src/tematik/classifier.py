@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from tematik.metrics import apply_thresholds
 from tematik.preparation import WindowSettings, clean_text, make_windows, pool_windows
 
 if TYPE_CHECKING:
+    import pandas as pd
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 SETTINGS_FILE = "tematik.json"
@@ -142,6 +143,21 @@ class ThemeClassifier:
             )
             for row, article in zip(decisions, scores, strict=True)
         ]
+
+    def __call__(self, batch: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any] | pd.DataFrame:
+        """Batch in, batch out, for a distributed engine's batch map (Ray Data `map_batches`, a
+        Spark pandas UDF): a mapping or DataFrame with a `text` column comes back with `labels`
+        and one `score_<theme>` column per theme added."""
+        predictions = self.predict([str(text) for text in batch["text"]])
+        labels = np.empty(len(predictions), dtype=object)
+        labels[:] = [prediction.labels for prediction in predictions]
+        columns = {"labels": labels} | {
+            f"score_{label}": np.array([p.scores[label] for p in predictions], dtype=np.float32)
+            for label in self.labels
+        }
+        if hasattr(batch, "assign"):
+            return batch.assign(**columns)
+        return {**batch, **columns}
 
     def _window_logits(self, input_ids: list[list[int]]):
         """Logits per window (on the CPU), in length-sorted batches with dynamic padding."""
