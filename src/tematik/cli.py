@@ -7,13 +7,23 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tematik.errors import TematikError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tematik.classifier import ThemeClassifier
+    from tematik.inputs import Article
+    from tematik.schema import Schema
+    from tematik.suggestions import Suggestion
 
 app = typer.Typer(
     help="Tag Indonesian news articles with security themes, and train the model that does it.",
@@ -190,13 +200,28 @@ def evaluate(
         "labels/themes.yaml"
     ),
     int8: Annotated[bool, typer.Option("--int8", help=INT8_HELP)] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write metrics.json, plots and report.md into this directory "
+            "(new, empty, or holding an earlier report, which is replaced).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Article-level precision, recall and F1 of a model on annotated articles."""
+    """Article-level precision, recall and F1 of a model on annotated articles.
+
+    With --report DIR, also a report a person reads: precision-recall curves, F1 per theme, the
+    co-occurrence of annotated and predicted themes, and the worst-classified articles.
+    """
     from tematik.annotations import load_annotations
     from tematik.classifier import ThemeClassifier
     from tematik.metrics import apply_thresholds, article_metrics, label_matrix
+    from tematik.report import check_report_directory, write_report
     from tematik.schema import Schema, load_schema
 
+    if report:
+        check_report_directory(report)
     _quiet_transformers()
     classifier = ThemeClassifier.from_pretrained(model, int8=int8)
     data_schema = (
@@ -217,6 +242,18 @@ def evaluate(
         typer.echo(json.dumps(metrics, indent=2))
     else:
         _print_metrics(metrics, len(records))
+    if report:
+        written = write_report(
+            report,
+            records,
+            scores,
+            classifier.labels,
+            classifier.thresholds,
+            metrics,
+            model=model,
+            data=data,
+        )
+        typer.echo(f"wrote the report {written / 'report.md'}", err=True)
 
 
 def _scores_with_progress(classifier, texts: list[str]):
@@ -336,6 +373,261 @@ def _print_predictions(articles, predictions, labels: list[str], header: bool) -
             ", ".join(prediction.labels) or "—",
             *(f"{prediction.scores[label]:.2f}" for label in labels),
         )
+    _console().print(table)
+
+
+class Tool(StrEnum):
+    """Annotation tools whose exports `tematik import` reads."""
+
+    label_studio = "label-studio"
+    doccano = "doccano"
+
+
+@app.command("import")
+@_user_errors
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Label Studio JSON export or doccano JSONL export.", show_default=False
+        ),
+    ],
+    tool: Annotated[Tool, typer.Option("--from", help="The tool that exported FILE.")],
+    output: Annotated[Path, typer.Option(help="Annotation file to write.")] = Path(
+        "labels/imported.jsonl"
+    ),
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing output file.")
+    ] = False,
+    schema: Annotated[Path, typer.Option(help="Label schema.")] = Path("labels/themes.yaml"),
+) -> None:
+    """Turn a Label Studio or doccano export into a tematik annotation file.
+
+    Choices may be theme ids or Indonesian names. Several annotators on a task: a ground-truth
+    annotation wins, otherwise a theme needs more than half of them. Skipped tasks and tasks tied
+    on a theme are listed on stderr and left out (exit 0). An unknown choice or a task without
+    text is an error: every one is listed, nothing is written, exit 2.
+    """
+    from tematik.exchange import read_doccano, read_label_studio, write_annotations
+    from tematik.schema import load_schema
+
+    if output.exists() and not overwrite:
+        raise TematikError(f"{output} already exists; choose another --output or pass --overwrite")
+    read = read_label_studio if tool is Tool.label_studio else read_doccano
+    imported = read(file, load_schema(schema))
+    for line in imported.left_out + imported.problems:
+        typer.echo(line, err=True)
+    if imported.problems:
+        raise TematikError(
+            f"{len(imported.problems)} problem(s) in {file} (listed above); nothing written"
+        )
+    if not imported.records:
+        raise TematikError(f"{file}: no annotated task to import; nothing written")
+    write_annotations(imported.records, output)
+    no_theme = sum(not record.labels for record in imported.records)
+    typer.echo(
+        f"imported {len(imported.records)} article(s) into {output} ({no_theme} with no theme); "
+        f"{len(imported.left_out)} left out"
+    )
+
+
+CONFIG_HELP = "Labelling config to write (default: beside the tasks, NAME.label-config.xml)."
+
+
+@app.command()
+@_user_errors
+def export(
+    output: Annotated[
+        Path, typer.Option(help="Label Studio tasks file (JSON) to write.", show_default=False)
+    ],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Annotation files (default: labels/*.jsonl); with --model, articles: .txt "
+            "files, folders of them, .jsonl files.",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Pre-annotate the articles with this model's themes.", show_default=False
+        ),
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help=CONFIG_HELP, show_default=False)] = None,
+    schema: Annotated[
+        Path, typer.Option(help="Label schema of the annotation files (--model: the model's).")
+    ] = Path("labels/themes.yaml"),
+) -> None:
+    """Write Label Studio tasks with pre-annotations, and the labelling config for the themes.
+
+    From annotation files, their labels are the pre-annotations (to review them). With --model,
+    unlabelled articles are pre-annotated with the model's themes, and each prediction's score is
+    the model's confidence in the whole label set. Unreadable articles are listed on stderr, the
+    rest are written, and the exit code is 2.
+    """
+    if model is None:
+        from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
+        from tematik.exchange import annotation_tasks
+        from tematik.schema import load_schema
+
+        loaded_schema = load_schema(schema)
+        records = load_annotations(paths or [DEFAULT_ANNOTATIONS], loaded_schema)
+        tasks, failures = annotation_tasks(records), 0
+    else:
+        if not paths:
+            raise TematikError("--model pre-annotates articles: give .txt files, folders or .jsonl")
+        scored = _scored_articles(model, paths)
+        rows = list(range(len(scored.articles)))
+        tasks, failures = _prediction_tasks(scored, model, rows), scored.failures
+        loaded_schema = scored.schema
+    written = _write_label_studio(tasks, output, config, loaded_schema)
+    typer.echo(f"wrote {len(tasks)} task(s) to {output} and the labelling config to {written}")
+    if failures:
+        raise TematikError(f"{failures} input(s) could not be read (listed above)")
+
+
+@app.command()
+@_user_errors
+def suggest(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Unlabelled articles: .txt files, folders of them, .jsonl files.",
+            show_default=False,
+        ),
+    ],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Model directory (default: the newest under model/).", show_default=False
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many articles to list.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per article, most useful first.")
+    ] = False,
+    label_studio: Annotated[
+        Path | None,
+        typer.Option(
+            "--label-studio",
+            help="Also write the listed articles as Label Studio tasks, pre-annotated.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help=CONFIG_HELP, show_default=False)] = None,
+) -> None:
+    """Rank unlabelled articles by how much labelling them would help the model.
+
+    Usefulness is the expected number of an article's theme decisions that a label would correct:
+    the sum over themes of sigmoid(-|logit(score) - logit(threshold)|), 0.5 for a theme exactly at
+    its threshold. Articles near the thresholds of several themes come first. Unreadable inputs
+    are listed on stderr, the rest ranked, and the exit code is 2.
+    """
+    from tematik.suggestions import rank
+
+    model = model or _newest_model()
+    scored = _scored_articles(model, paths)
+    labels, thresholds = scored.classifier.labels, scored.classifier.thresholds
+    suggestions = rank(scored.scores, thresholds, labels, top)
+    if as_json:
+        for number, suggestion in enumerate(suggestions, 1):
+            typer.echo(json.dumps(_suggestion_dict(number, suggestion, scored), ensure_ascii=False))
+    else:
+        _print_suggestions(suggestions, scored)
+    if label_studio:
+        rows = [suggestion.index for suggestion in suggestions]
+        tasks = _prediction_tasks(scored, model, rows)
+        written = _write_label_studio(tasks, label_studio, config, scored.schema)
+        typer.echo(f"wrote {len(tasks)} task(s) to {label_studio} and {written}", err=True)
+    if scored.failures:
+        raise TematikError(f"{scored.failures} input(s) could not be read (listed above)")
+
+
+@dataclass
+class _Scored:
+    """Articles read from the command line and a model's scores for them."""
+
+    classifier: ThemeClassifier
+    schema: Schema
+    articles: list[Article]
+    scores: np.ndarray
+    failures: int
+
+
+def _scored_articles(model: Path, paths: list[str]) -> _Scored:
+    """Score every readable article; unreadable inputs are listed on stderr and counted."""
+    from tematik.classifier import SETTINGS_FILE, ThemeClassifier
+    from tematik.inputs import Unreadable, read_articles
+    from tematik.schema import Schema
+
+    _quiet_transformers()
+    classifier = ThemeClassifier.from_pretrained(model)
+    schema = Schema.from_dict(classifier.settings.schema, str(model / SETTINGS_FILE))
+    articles, failures = [], 0
+    for item in read_articles(paths):
+        if isinstance(item, Unreadable):
+            failures += 1
+            typer.echo(f"skipped {item}", err=True)
+        else:
+            articles.append(item)
+    if not articles:
+        raise TematikError("no article could be read (listed above)")
+    scores = _scores_with_progress(classifier, [article.text for article in articles])
+    return _Scored(classifier, schema, articles, scores, failures)
+
+
+def _prediction_tasks(scored: _Scored, model: Path, rows: list[int]) -> list[dict]:
+    """Label Studio tasks of the articles at `rows`, pre-annotated with the model's themes."""
+    from tematik.exchange import prediction_tasks
+
+    articles = [scored.articles[row] for row in rows]
+    classifier, version = scored.classifier, model.resolve().name
+    return prediction_tasks(
+        articles, scored.scores[rows], classifier.labels, classifier.thresholds, version
+    )
+
+
+def _write_label_studio(
+    tasks: list[dict], output: Path, config: Path | None, schema: Schema
+) -> Path:
+    """Write the tasks and the labelling config (default: beside them); return the config's path."""
+    from tematik.exchange import label_config, write_atomic, write_tasks
+
+    config = config or output.with_suffix(".label-config.xml")
+    write_tasks(tasks, output)
+    write_atomic(config, label_config(schema))
+    return config
+
+
+def _suggestion_dict(number: int, suggestion: Suggestion, scored: _Scored) -> dict:
+    labels = scored.classifier.labels
+    scores = dict(zip(labels, map(float, scored.scores[suggestion.index]), strict=True))
+    thresholds = scored.classifier.settings.thresholds
+    return {
+        "rank": number,
+        "id": scored.articles[suggestion.index].id,
+        "usefulness": suggestion.usefulness,
+        "near": [
+            {"theme": theme, "score": scores[theme], "threshold": thresholds[theme]}
+            for theme in suggestion.near
+        ],
+        "scores": scores,
+    }
+
+
+def _print_suggestions(suggestions: list[Suggestion], scored: _Scored) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{len(suggestions)} of {len(scored.articles)} articles, most useful first")
+    table.add_column("#", justify="right")
+    table.add_column("article", max_width=40, overflow="ellipsis")
+    table.add_column("usefulness", justify="right")
+    table.add_column("near the threshold: theme score/threshold")
+    for number, suggestion in enumerate(suggestions, 1):
+        row = _suggestion_dict(number, suggestion, scored)
+        near = ", ".join(f"{n['theme']} {n['score']:.2f}/{n['threshold']:.2f}" for n in row["near"])
+        table.add_row(str(number), row["id"], f"{row['usefulness']:.3f}", near)
     _console().print(table)
 
 

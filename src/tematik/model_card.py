@@ -8,6 +8,7 @@ from string import Template
 import yaml
 
 from tematik.classifier import ModelSettings
+from tematik.markdown import metrics_table, table
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 
@@ -31,24 +32,18 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         name=path.name,
         path=path.as_posix(),
         base_model=recipe["base_model"],
-        themes_table=_table(
+        themes_table=table(
             ["id", "name", "description"],
             [[t, themes[t]["name"], themes[t]["description"]] for t in settings.labels],
         ),
         max_length=settings.windows.max_length,
         stride=settings.windows.stride,
         pooling=settings.windows.pooling,
-        thresholds_table=_table(
-            ["theme", "threshold"], [[t, f"{settings.thresholds[t]:.3f}"] for t in settings.labels]
-        ),
         validation_articles=data["articles"]["validation"],
-        metrics_table=_metrics_table(metrics, settings.labels),
+        metrics_table=metrics_table(metrics, settings.thresholds),
         caveats=_caveats(metrics, data["articles"]["validation"]),
-        micro_f1=f"{metrics['micro_f1']:.3f}",
-        macro_f1=f"{metrics['macro_f1']:.3f}",
-        samples_f1=f"{metrics['samples_f1']:.3f}",
         files=", ".join(f"`{f}`" for f in data["files"]),
-        data_table=_table(
+        data_table=table(
             ["theme", "train articles", "validation articles"],
             [
                 [t, data["per_theme"]["train"][t], data["per_theme"]["validation"][t]]
@@ -90,24 +85,3 @@ def _caveats(metrics: dict, validation_articles: int) -> str:
             "averages and their thresholds stay at 0.5."
         )
     return "\n\n".join(f"**Note.** {note}" for note in notes)
-
-
-def _metrics_table(metrics: dict, labels: list[str]) -> str:
-    per_label = metrics["per_label"]
-    return _table(
-        ["theme", "precision", "recall", "F1", "support"],
-        [
-            [t]
-            + [f"{per_label[t][k]:.3f}" for k in ("precision", "recall", "f1")]
-            + [per_label[t]["support"]]
-            for t in labels
-        ],
-    )
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += [
-        "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows
-    ]
-    return "\n".join(lines)

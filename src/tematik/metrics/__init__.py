@@ -1,4 +1,4 @@
-"""Article-level metrics (through a local `evaluate` module) and threshold tuning."""
+"""Article-level metrics (through a local `evaluate` module), threshold tuning, PR curves."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ def article_metrics(predicted: np.ndarray, actual: np.ndarray, label_names: list
 def apply_thresholds(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """0/1 decisions: a theme is assigned when its score reaches its threshold."""
     return (np.asarray(scores) >= np.asarray(thresholds)).astype(int)
+
+
+def precision_recall_curve(scores: np.ndarray, actual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Recall and precision of one theme with each distinct score as threshold, from (0, 1)."""
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    ranked, positive = np.asarray(scores)[order], np.asarray(actual, dtype=bool)[order]
+    last_of_each_score = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]
+    found = np.cumsum(positive)[last_of_each_score]
+    recall = found / max(positive.sum(), 1)
+    return np.r_[0.0, recall], np.r_[1.0, found / (last_of_each_score + 1)]
 
 
 def tune_thresholds(scores: np.ndarray, actual: np.ndarray) -> np.ndarray:

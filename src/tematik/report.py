@@ -1,0 +1,263 @@
+"""The evaluation report: metrics, plots and the worst-classified articles, in one directory."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tematik.annotations import Record
+from tematik.errors import TematikError
+from tematik.markdown import metrics_table
+from tematik.metrics import apply_thresholds, label_matrix, precision_recall_curve
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+METRICS_FILE = "metrics.json"
+CURVES_FILE = "precision_recall.png"
+BARS_FILE = "f1_by_theme.png"
+COOCCURRENCE_FILE = "cooccurrence.png"
+REPORT_FILE = "report.md"
+REPORT_FILES = (METRICS_FILE, CURVES_FILE, BARS_FILE, COOCCURRENCE_FILE, REPORT_FILE)
+WORST_ARTICLES = 10
+EXCERPT_CHARACTERS = 200
+BAR_SCORES = {"precision": "precision", "recall": "recall", "f1": "F1"}
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """What the report shows: articles, scores and decisions (articles × themes), metrics."""
+
+    records: Sequence[Record]
+    labels: list[str]
+    scores: np.ndarray
+    thresholds: np.ndarray
+    actual: np.ndarray
+    predicted: np.ndarray
+    metrics: dict
+
+
+def check_report_directory(directory: Path) -> None:
+    """Refuse a path that exists and is anything but a directory of an earlier report (or empty)."""
+    if directory.exists() and not directory.is_dir():
+        raise TematikError(f"{directory}: exists and is not a directory; choose another --report")
+    contents = directory.iterdir() if directory.is_dir() else []
+    foreign = sorted(p.name for p in contents if p.name not in REPORT_FILES)
+    if foreign:
+        raise TematikError(
+            f"{directory}: holds files that are not a tematik report ({', '.join(foreign[:3])}"
+            f"{', …' if len(foreign) > 3 else ''}); choose a new or empty --report directory"
+        )
+
+
+def write_report(
+    directory: Path,
+    records: Sequence[Record],
+    scores: np.ndarray,
+    labels: list[str],
+    thresholds: np.ndarray,
+    metrics: dict,
+    *,
+    model: str | Path,
+    data: Sequence[str],
+) -> Path:
+    """Write metrics.json, three PNG plots and report.md into `directory`, all or nothing.
+
+    `scores` are the model's (articles × themes, in `labels` order) and `metrics` what
+    `tematik evaluate --json` prints; `model` and `data` name them in the report. An earlier
+    report in `directory` is replaced; a directory holding anything else is refused.
+    """
+    directory = Path(directory)
+    check_report_directory(directory)
+    scores, thresholds = np.asarray(scores), np.asarray(thresholds)
+    evaluation = _Evaluation(
+        records=records,
+        labels=labels,
+        scores=scores,
+        thresholds=thresholds,
+        actual=label_matrix(records, labels).astype(bool),
+        predicted=apply_thresholds(scores, thresholds).astype(bool),
+        metrics=metrics,
+    )
+    target = directory.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".incomplete", dir=target.parent)
+    )
+    try:
+        staging = work / target.name
+        staging.mkdir()
+        _write_files(staging, evaluation, f"Model {_code(model)} on {', '.join(map(_code, data))}")
+        if target.exists():
+            target.rename(work / "earlier")
+        staging.rename(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return directory
+
+
+def _write_files(folder: Path, evaluation: _Evaluation, about: str) -> None:
+    metrics = evaluation.metrics
+    (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    _curves_figure(evaluation).savefig(folder / CURVES_FILE)
+    _bars_figure(metrics).savefig(folder / BARS_FILE)
+    _cooccurrence_figure(evaluation).savefig(folder / COOCCURRENCE_FILE)
+    (folder / REPORT_FILE).write_text(_markdown(evaluation, about), encoding="utf-8")
+
+
+def _figure(width: float, height: float, rows: int = 1, columns: int = 1):
+    """A figure and its axes grid, drawn by matplotlib's Agg canvas: no window, no pyplot state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(rows, columns, squeeze=False)
+
+
+def _curves_figure(evaluation: _Evaluation) -> Figure:
+    """One precision-recall panel per theme, the model's threshold marked on each."""
+    labels = evaluation.labels
+    columns = min(2, len(labels))
+    rows = -(-len(labels) // columns)
+    figure, axes = _figure(4.2 * columns, 3.6 * rows, rows, columns)
+    for i, (ax, theme) in enumerate(zip(axes.flat, labels, strict=False)):
+        chosen = evaluation.metrics["per_label"][theme]
+        ax.set_title(f"{theme} (support {chosen['support']})", fontsize=10)
+        ax.set(xlim=(0, 1.02), ylim=(0, 1.05), xlabel="recall", ylabel="precision")
+        ax.grid(alpha=0.3)
+        actual = evaluation.actual[:, i]
+        if not actual.any():
+            ax.text(0.5, 0.5, "no annotated article", ha="center", va="center", color="grey")
+            continue
+        ax.plot(*precision_recall_curve(evaluation.scores[:, i], actual), drawstyle="steps-pre")
+        point = (chosen["recall"], chosen["precision"])
+        ax.plot(*point, "o", color="crimson", zorder=3)
+        ax.annotate(
+            f"threshold {evaluation.thresholds[i]:.2f}",
+            point,
+            xytext=(-8, -14),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color="crimson",
+        )
+    for ax in axes.flat[len(labels) :]:
+        ax.set_visible(False)
+    figure.suptitle("Precision against recall per theme (dot: the model's threshold)")
+    return figure
+
+
+def _bars_figure(metrics: dict) -> Figure:
+    """Precision, recall and F1 bars per theme, with the support under each group."""
+    per_label = metrics["per_label"]
+    themes = list(per_label)
+    figure, axes = _figure(max(6.0, 1.6 * len(themes)), 4.2)
+    ax = axes[0, 0]
+    positions = np.arange(len(themes))
+    width = 0.27
+    for offset, (key, name) in enumerate(BAR_SCORES.items(), start=-1):
+        values = [per_label[t][key] for t in themes]
+        bars = ax.bar(positions + offset * width, values, width, label=name)
+        if key == "f1":
+            ax.bar_label(bars, fmt="%.2f", fontsize=8)
+    ticks = [f"{t}\nsupport {per_label[t]['support']}" for t in themes]
+    ax.set_xticks(positions, ticks, fontsize=8)
+    ax.set(ylim=(0, 1.12), ylabel="score")
+    ax.legend(loc="upper center", ncols=3, fontsize=8)
+    ax.set_title(
+        f"Per theme: macro-F1 {metrics['macro_f1']:.3f}, micro-F1 {metrics['micro_f1']:.3f}"
+    )
+    return figure
+
+
+def _cooccurrence_figure(evaluation: _Evaluation) -> Figure:
+    """Articles per (annotated theme, predicted theme) pair, `none` for no theme at all."""
+    annotated, predicted = _with_none(evaluation.actual), _with_none(evaluation.predicted)
+    counts = annotated.T.astype(int) @ predicted.astype(int)
+    names = [*evaluation.labels, "none"]
+    figure, axes = _figure(1.0 * len(names) + 2.2, 1.0 * len(names) + 1.8)
+    ax = axes[0, 0]
+    ax.imshow(counts, cmap="Blues", vmin=0)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set(xlabel="predicted theme", ylabel="annotated theme")
+    for (row, column), count in np.ndenumerate(counts):
+        color = "white" if count > counts.max() / 2 else "black"
+        ax.text(column, row, str(count), ha="center", va="center", color=color)
+    ax.set_title("Articles annotated with the row's theme and predicted the column's", fontsize=10)
+    return figure
+
+
+def _with_none(matrix: np.ndarray) -> np.ndarray:
+    """The 0/1 matrix with a last column marking articles that carry no theme."""
+    return np.column_stack([matrix, ~matrix.any(axis=1)])
+
+
+def _markdown(evaluation: _Evaluation, about: str) -> str:
+    thresholds = dict(zip(evaluation.labels, map(float, evaluation.thresholds), strict=True))
+    sections = [
+        "# Evaluation report",
+        f"{about}: {len(evaluation.records)} articles.",
+        "## Metrics",
+        metrics_table(evaluation.metrics, thresholds),
+        f"![Precision, recall and F1 per theme]({BARS_FILE})",
+        "## Precision and recall",
+        "Each curve shows the precision and recall a theme would get at every threshold; the dot "
+        "is where the model's own threshold puts it.",
+        f"![Precision-recall curve per theme]({CURVES_FILE})",
+        "## Annotated and predicted themes",
+        "Rows are annotated themes, columns predicted ones; a cell counts the articles with both "
+        "(`none`: no theme at all). Correct themes lie on the diagonal.",
+        f"![Co-occurrence of annotated and predicted themes]({COOCCURRENCE_FILE})",
+        *_worst_articles(evaluation),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _worst_articles(evaluation: _Evaluation) -> list[str]:
+    """Sections on the articles whose scores lie furthest from their annotations."""
+    labels, scores = evaluation.labels, evaluation.scores
+    errors = np.abs(scores - evaluation.actual).sum(axis=1)
+    worst = np.argsort(-errors, kind="stable")[:WORST_ARTICLES]
+    sections = [
+        "## Worst-classified articles",
+        f"The {len(worst)} articles with the largest total error (the sum over themes of "
+        "|score − annotation|).",
+    ]
+    for rank, i in enumerate(worst, start=1):
+        record = evaluation.records[i]
+        all_scores = " · ".join(f"{t} {s:.2f}" for t, s in zip(labels, scores[i], strict=True))
+        sections += [
+            f"### {rank}. {_code(record.id)} (error {errors[i]:.2f})",
+            f"- annotated: {_themes(evaluation.actual[i], labels)}\n"
+            f"- predicted: {_themes(evaluation.predicted[i], labels)}\n"
+            f"- scores: {all_scores}",
+            f"> {_excerpt(record.text)}",
+        ]
+    return sections
+
+
+def _code(text: str | Path) -> str:
+    """Inline code; a backtick inside becomes a quote."""
+    return "`" + str(text).replace("`", "'") + "`"
+
+
+def _themes(row: np.ndarray, labels: list[str]) -> str:
+    return ", ".join(label for label, on in zip(labels, row, strict=True) if on) or "—"
+
+
+def _excerpt(text: str) -> str:
+    """The article's first characters on one line, Markdown's special characters escaped."""
+    flat = " ".join(text.split())
+    if len(flat) > EXCERPT_CHARACTERS:
+        flat = flat[:EXCERPT_CHARACTERS].rstrip() + "…"
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", flat)
