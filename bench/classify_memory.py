@@ -39,7 +39,7 @@ def main() -> None:
             first, total, peak, lines = run(command)
             print(
                 f"{size:6} articles ({articles.stat().st_size / 1e6:.0f} MB): first result after "
-                f"{first:.1f} s, all {lines} after {total:.0f} s, peak RSS {peak / 1e6:.2f} GB",
+                f"{first:.1f} s, all {lines} after {total:.0f} s, peak RSS {peak / 1e9:.2f} GB",
                 flush=True,
             )
 

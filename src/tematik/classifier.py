@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -130,7 +132,9 @@ class ThemeClassifier:
         logits = pool_windows(
             self._window_logits(input_ids), torch.tensor(text_index), len(texts), windows.pooling
         )
-        return torch.sigmoid(logits).numpy()
+        scores = torch.sigmoid(logits).numpy()
+        _return_freed_memory()
+        return scores
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Themes (by the stored per-theme thresholds) and all scores for each article."""
@@ -201,6 +205,22 @@ def _quantized(model: PreTrainedModel) -> PreTrainedModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not Linux with glibc: nothing to do
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's freed memory back to the OS. glibc keeps it, and as batch shapes vary the
+    heap fragments: without this, classifying 10,000 articles peaked 0.5 GB above 1,000."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _default_device() -> str:
