@@ -250,7 +250,7 @@ def test_two_process_ddp_run_writes_one_complete_model(tiny_base_model, tmp_path
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count(f"wrote {output}") == 1
     settings = json.loads((output / SETTINGS_FILE).read_text(encoding="utf-8"))
-    assert settings["training"]["epochs_run"] == 2
+    assert settings["training"]["epochs_run"] == 2 and settings["training"]["processes"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp-tema"]
 
 

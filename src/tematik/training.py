@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from accelerate import PartialState
 from datasets import Dataset
 from transformers import (
     AutoModelForSequenceClassification,
@@ -90,13 +89,15 @@ def train(
             f"max_length {recipe.max_length} exceeds the {positions} positions of "
             f"{recipe.base_model}; set --max-length {positions} or less"
         )
-    process = PartialState()  # one process, or one of several under torchrun/accelerate launch
-    if checkpoint is None and process.is_main_process:
-        _start_staging(staging, recipe)
-    process.wait_for_everyone()
     trainer = _build_trainer(
         recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
     )
+    # One process, or one of several under torchrun / accelerate launch: the main one alone
+    # writes files.
+    main_process = trainer.is_world_process_zero()
+    if checkpoint is None and main_process:
+        _start_staging(staging, recipe)
+    trainer.accelerator.wait_for_everyone()
     trainer.train(resume_from_checkpoint=checkpoint)
     classifier, metrics = _tuned_classifier(
         trainer.model, tokenizer, schema, recipe, validation_records
@@ -107,13 +108,14 @@ def train(
         "data": _data_summary(recipe, schema, train_records, validation_records),
         "validation_metrics": metrics,
         "epochs_run": round(trainer.state.epoch or 0, 2),
+        "processes": trainer.args.world_size,
         "best_epoch_macro_f1": trainer.state.best_metric,
         "seconds": seconds,
     }
-    if process.is_main_process:
+    if main_process:
         _publish(classifier, staging, output)
-    process.wait_for_everyone()
-    return TrainingResult(output, metrics, seconds, published=process.is_main_process)
+    trainer.accelerator.wait_for_everyone()
+    return TrainingResult(output, metrics, seconds, published=main_process)
 
 
 def _refuse_to_discard(staging: Path) -> None:
