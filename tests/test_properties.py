@@ -88,6 +88,15 @@ def test_article_reader_yields_an_article_or_a_reason_for_any_bytes(tmp_path, da
 
 
 @PROPERTIES
+@given(text=ANY_TEXT.filter(str.strip), encoding=st.sampled_from(["utf-8", "utf-16"]))
+def test_any_article_written_as_json_lines_is_read_back_unchanged(tmp_path, text, encoding):
+    path = tmp_path / "articles.jsonl"
+    row = json.dumps({"id": "a", "text": text}, ensure_ascii=False) + "\n"
+    path.write_bytes(row.encode(encoding))
+    assert list(read_articles([str(path)])) == [Article("a", text)]
+
+
+@PROPERTIES
 @given(text=st.one_of(ANY_TEXT, LONG_LINE, st.lists(ANY_TEXT).map("\n".join)))
 def test_cleaner_leaves_plain_lines_of_text(text):
     cleaned = clean_text(text)

@@ -80,7 +80,8 @@ def _utf8_lines(stream: BinaryIO) -> Iterable[bytes]:
     """The stream's lines; a UTF-16 file (which cannot be split on b"\\n") is re-encoded whole."""
     if stream.peek(2)[:2] not in UTF16_BOMS:
         return stream
-    return (line.encode() for line in decode(stream.read()).splitlines())
+    # Split at "\n" only, as UTF-8 lines are: a text may hold U+2028 or U+0085 unescaped.
+    return (line.encode() for line in decode(stream.read()).split("\n"))
 
 
 def _from_stream(name: str, stream: BinaryIO) -> Iterator[Article | Unreadable]:
