@@ -6,7 +6,7 @@ import functools
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import islice
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from tematik.classifier import ThemeClassifier
-    from tematik.inputs import Article
+    from tematik.inputs import Article, Unreadable
     from tematik.schema import Schema
     from tematik.suggestions import Suggestion
 
@@ -310,7 +310,7 @@ def classify(
     Exit 0 when every input was classified, 2 when some could not be read.
     """
     from tematik.classifier import ThemeClassifier
-    from tematik.inputs import Unreadable, read_articles
+    from tematik.inputs import read_articles
 
     if not paths and sys.stdin.isatty():
         raise TematikError("nothing to classify: give files or folders, or pipe text into `-`")
@@ -320,13 +320,8 @@ def classify(
     stream = read_articles(paths or ["-"])
     printed_header = False
     for chunk in _chunks(stream, CLASSIFY_CHUNK):
-        articles = []
-        for item in chunk:
-            if isinstance(item, Unreadable):
-                failures += 1
-                typer.echo(f"skipped {item}", err=True)
-            else:
-                articles.append(item)
+        articles, unreadable = _readable(chunk)
+        failures += unreadable
         predictions = classifier.predict([a.text for a in articles])
         if as_json:
             for article, prediction in zip(articles, predictions, strict=True):
@@ -338,6 +333,20 @@ def classify(
             printed_header = True
     if failures:
         raise TematikError(f"{failures} input(s) could not be classified (listed above)")
+
+
+def _readable(items: Iterable[Article | Unreadable]) -> tuple[list[Article], int]:
+    """The articles among `items`, and how many inputs were unreadable (each named on stderr)."""
+    from tematik.inputs import Unreadable
+
+    articles, unreadable = [], 0
+    for item in items:
+        if isinstance(item, Unreadable):
+            unreadable += 1
+            typer.echo(f"skipped {item}", err=True)
+        else:
+            articles.append(item)
+    return articles, unreadable
 
 
 def _newest_model() -> Path:
@@ -558,19 +567,13 @@ class _Scored:
 def _scored_articles(model: Path, paths: list[str]) -> _Scored:
     """Score every readable article; unreadable inputs are listed on stderr and counted."""
     from tematik.classifier import SETTINGS_FILE, ThemeClassifier
-    from tematik.inputs import Unreadable, read_articles
+    from tematik.inputs import read_articles
     from tematik.schema import Schema
 
     _quiet_transformers()
     classifier = ThemeClassifier.from_pretrained(model)
     schema = Schema.from_dict(classifier.settings.schema, str(model / SETTINGS_FILE))
-    articles, failures = [], 0
-    for item in read_articles(paths):
-        if isinstance(item, Unreadable):
-            failures += 1
-            typer.echo(f"skipped {item}", err=True)
-        else:
-            articles.append(item)
+    articles, failures = _readable(read_articles(paths))
     if not articles:
         raise TematikError("no article could be read (listed above)")
     scores = _scores_with_progress(classifier, [article.text for article in articles])
