@@ -41,7 +41,8 @@ def tiny_base_model(tmp_path_factory) -> Path:
     wordpiece = BertWordPieceTokenizer(lowercase=True)
     wordpiece.train([str(seed) for seed in SEEDS], vocab_size=1200, min_frequency=1)
     wordpiece.save_model(str(path))
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), model_max_length=128)
+    tokenizer = BertTokenizerFast.from_pretrained(path, model_max_length=128)
+    assert len(tokenizer) == 1200, "the tiny tokenizer lost its vocabulary: it would read [UNK]s"
     tokenizer.save_pretrained(path)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
