@@ -37,9 +37,6 @@ class Recipe:
     """Tokens shared by consecutive windows of one article."""
     pooling: str = "max"
     """How window logits combine into an article's, in training and prediction: max or mean."""
-    added_words: int = 0
-    """Up to this many frequent words of the training articles that the base tokenizer cuts into
-    pieces join its vocabulary whole (see `tematik.vocabulary`). 0 keeps the base vocabulary."""
     attention_dropout: float = 0.0
     """Dropout on attention weights. At 0 PyTorch runs its fused attention kernel; any other
     value makes it fall back to a kernel that takes about three times the time and memory."""
@@ -78,8 +75,6 @@ class Recipe:
                 f"stride {self.stride} must be at least 0 and under half of max_length "
                 f"{self.max_length} (set --stride)"
             )
-        if self.added_words < 0:
-            problems.append("added_words must be 0 (off) or a number of words")
         if self.max_length < 16:
             problems.append("max_length must be at least 16")
         if self.pooling not in POOLING_METHODS:

@@ -42,7 +42,6 @@ from tematik.model_card import write_model_card
 from tematik.preparation import clean_text, make_windows, pool_windows
 from tematik.recipe import Recipe
 from tematik.schema import Schema, load_schema
-from tematik.vocabulary import add_corpus_words
 
 STAGING_SUFFIX = ".incomplete"
 RECIPE_FILE = "recipe.json"
@@ -90,9 +89,6 @@ def train(
             f"max_length {recipe.max_length} exceeds the {positions} positions of "
             f"{recipe.base_model}; set --max-length {positions} or less"
         )
-    if recipe.added_words:
-        texts = [r.text for r in train_records]
-        tokenizer = add_corpus_words(tokenizer, model, texts, recipe.added_words)
     trainer = _build_trainer(
         recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
     )
