@@ -15,6 +15,7 @@ from typer.testing import CliRunner  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 TINY_MAX_LENGTH = 64
+TINY_VOCABULARY = 1200
 
 
 @pytest.fixture(autouse=True)
@@ -39,10 +40,10 @@ def tiny_base_model(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("tiny-bert")
     wordpiece = BertWordPieceTokenizer(lowercase=True)
-    wordpiece.train([str(seed) for seed in SEEDS], vocab_size=1200, min_frequency=1)
+    wordpiece.train([str(seed) for seed in SEEDS], vocab_size=TINY_VOCABULARY, min_frequency=1)
     wordpiece.save_model(str(path))
     tokenizer = BertTokenizerFast.from_pretrained(path, model_max_length=128)
-    assert len(tokenizer) == 1200, "the tiny tokenizer lost its vocabulary: it would read [UNK]s"
+    assert len(tokenizer) == TINY_VOCABULARY, "the tokenizer lost its vocabulary: all [UNK]"
     tokenizer.save_pretrained(path)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
