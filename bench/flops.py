@@ -13,7 +13,8 @@ def matmul_rate(dtype: torch.dtype, device: str = "cpu", size: int = 2048, repea
     """This device's measured matrix-multiply rate in FLOP/s for `dtype`."""
     a = torch.randn(size, size, device=device, dtype=dtype)
     b = torch.randn(size, size, device=device, dtype=dtype)
-    a @ b
+    for _ in range(3):  # warm-up: kernel choice and, on a GPU, clocks
+        a @ b
     synchronize()
     started = time.perf_counter()
     for _ in range(repeats):

@@ -35,11 +35,11 @@ from tematik.training import _build_trainer
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
-    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "tf32", "bf16"])
     parser.add_argument("--recipe", default="train/indobert-base.yaml")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    rate = matmul_rate(torch.bfloat16, device, size=4096)
+    rate = matmul_rate(torch.bfloat16, device, size=8192 if device == "cuda" else 2048, repeats=20)
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
     print(f"{name}: bf16 matmul {rate / 1e12:.1f} TFLOP/s")
     schema = load_schema()
@@ -53,10 +53,15 @@ def main() -> None:
     for precision in args.precisions:
         seconds, model = train_one_epoch(replace(recipe, precision=precision), records, schema)
         per_token = forward_flops_per_token(model, tokens / len(windows))
+        memory = (
+            f"  peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB"
+            if device == "cuda"
+            else ""
+        )
         print(
             f"{precision:5}: {seconds:7.1f} s  {len(records) / seconds:7.1f} samples/s  "
             f"{tokens / seconds:9.0f} tokens/s  "
-            f"{3 * per_token * tokens / seconds / rate:.0%} of the bf16 matmul rate"
+            f"{3 * per_token * tokens / seconds / rate:.0%} of the bf16 matmul rate{memory}"
         )
 
 
@@ -74,6 +79,8 @@ def train_one_epoch(recipe: Recipe, records: list, schema) -> tuple[float, objec
             c for c in trainer.callback_handler.callbacks if "EarlyStopping" not in type(c).__name__
         ]
         synchronize()
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
         started = time.perf_counter()
         trainer.train()
         synchronize()

@@ -131,6 +131,41 @@ def test_unknown_recipe_field_is_named(tmp_path):
     assert "unknown recipe field epoch" in result.output
 
 
+@pytest.mark.skipif(
+    __import__("torch").cuda.is_available(), reason="checks the message on a machine without a GPU"
+)
+def test_tf32_without_a_gpu_is_refused_with_the_fix(tiny_base_model, tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"base_model: {tiny_base_model}\nmax_length: 64\nstride: 16\nprecision: tf32\n")
+    result = run_cli("train", recipe, "--data", "labels/seeds.jsonl", "--output", tmp_path / "m")
+    assert result.exit_code == 2
+    assert "precision tf32 needs an NVIDIA GPU of the Ampere generation or newer" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "m").exists() and not (tmp_path / "m.incomplete").exists()
+
+
+def test_training_batches_are_padded_to_a_multiple_of_8(tiny_base_model):
+    from transformers import AutoTokenizer
+
+    from tematik.training import ArticleCollator
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base_model)
+    articles = [
+        {"windows": [tokenizer("rudal balistik")["input_ids"]], "labels": [1, 0, 0, 0]},
+        {
+            "windows": [tokenizer("sanksi ekonomi dan diplomasi")["input_ids"]] * 2,
+            "labels": [0, 0, 1, 1],
+        },
+    ]
+    batch = ArticleCollator(tokenizer)(articles)
+    assert batch["input_ids"].shape[0] == 3 and batch["input_ids"].shape[1] % 8 == 0
+    assert batch["window_article"].tolist() == [0, 1, 1]
+    assert batch["attention_mask"].sum(dim=1).tolist() == [
+        len(articles[0]["windows"][0]),
+        *[len(articles[1]["windows"][0])] * 2,
+    ]
+
+
 def _record(id_, labels):
     from tematik.annotations import Record
 

@@ -11,7 +11,7 @@ from tematik.errors import TematikError, reason
 from tematik.preparation import POOLING_METHODS, WindowSettings
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "tf32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class Recipe:
     """Dropout on attention weights. At 0 PyTorch runs its fused attention kernel; any other
     value makes it fall back to a kernel that takes about three times the time and memory."""
     precision: str = "auto"
-    """fp32, bf16, fp16, or auto: bf16 where the GPU or CPU computes it natively, fp16 on older
-    GPUs, fp32 elsewhere."""
+    """fp32, tf32 (fp32 with TensorFloat-32 matmuls, on Ampere or newer GPUs), bf16, fp16, or auto:
+    the fastest of these the hardware runs (see `training.mixed_precision`)."""
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     validation_fraction: float = 0.2

