@@ -1,12 +1,12 @@
-"""Training speed of one epoch: fp32 against bf16, both with dynamic padding and length grouping.
+"""Training speed of one epoch in fp32, tf32 and bf16, with dynamic padding and length grouping.
 
 Trains a base-size BERT with IndoBERT's configuration (random weights) through tematik's own
 Trainer set-up on the project's annotations repeated to `--articles`, once per precision, in one
 run. Prints samples/s, tokens/s, and the share of the device's measured bf16 matrix-multiply
 rate that the training step reaches (3 × forward FLOPs per token). Meant for a GPU; on a CPU it
-runs too (try `--articles 64` for a smoke test).
+runs too (`--articles 16 --precisions fp32` is a smoke test).
 
-Run: python bench/train_speed.py [--articles 2000] [--precisions fp32 bf16]
+Run: python bench/train_speed.py [--articles 2000] [--precisions fp32 tf32 bf16]
 """
 
 import argparse

@@ -136,7 +136,8 @@ def test_unknown_recipe_field_is_named(tmp_path):
 )
 def test_tf32_without_a_gpu_is_refused_with_the_fix(tiny_base_model, tmp_path):
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(f"base_model: {tiny_base_model}\nmax_length: 64\nstride: 16\nprecision: tf32\n")
+    settings = {"base_model": str(tiny_base_model), "max_length": 64, "stride": 16}
+    recipe.write_text(yaml.safe_dump({**settings, "precision": "tf32"}))
     result = run_cli("train", recipe, "--data", "labels/seeds.jsonl", "--output", tmp_path / "m")
     assert result.exit_code == 2
     assert "precision tf32 needs an NVIDIA GPU of the Ampere generation or newer" in result.output
