@@ -1,5 +1,7 @@
 import pickle
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -88,28 +90,68 @@ def test_int8_on_a_gpu_is_refused(trained_model):
         ThemeClassifier.from_pretrained(trained_model, device="cuda", int8=True)
 
 
+def _replace_in_settings(directory, old: str, new: str) -> None:
+    settings = directory / "tematik.json"
+    settings.write_text(settings.read_text().replace(old, new))
+
+
 @pytest.mark.parametrize(
-    ("damage", "message"),
+    ("runtime", "damage", "message"),
     [
-        (lambda d: (d / "model.safetensors").unlink(), "incomplete model directory"),
-        (lambda d: (d / "tematik.json").write_text("{not json"), "tematik.json: unreadable"),
+        ("torch", lambda d: (d / "model.safetensors").unlink(), "incomplete model directory"),
+        ("onnx", lambda d: (d / "model.onnx").write_bytes(b"\0" * 64), "incomplete model direc"),
+        ("onnx", lambda d: (d / "model.onnx").unlink(), "no model.onnx to score with"),
         (
-            lambda d: (d / "tematik.json").write_text(
-                (d / "tematik.json").read_text().replace('"diplomacy"', '"sports"')
-            ),
-            "labels .* differ from tematik.json labels",
+            "auto",
+            lambda d: (d / "tematik.json").write_text("{not json"),
+            "tematik.json: unreadable",
         ),
+        ("torch", lambda d: _replace_in_settings(d, '"diplomacy"', '"sport"'), "labels .* differ"),
+        ("onnx", lambda d: _replace_in_settings(d, '"diplomacy"', '"sport"'), "labels .* differ"),
     ],
-    ids=["weights missing", "settings corrupt", "other schema"],
+    ids=[
+        "weights missing",
+        "onnx copy damaged",
+        "onnx copy missing",
+        "settings corrupt",
+        "other schema",
+        "other schema, onnx",
+    ],
 )
 def test_damaged_or_foreign_model_directory_is_a_clear_error(
-    trained_model, tmp_path, damage, message
+    trained_model, tmp_path, runtime, damage, message
 ):
     copy = tmp_path / "model"
     shutil.copytree(trained_model, copy)
     damage(copy)
     with pytest.raises(TematikError, match=message):
-        ThemeClassifier.from_pretrained(copy)
+        ThemeClassifier.from_pretrained(copy, runtime=runtime)
+
+
+def test_onnx_and_torch_runtimes_give_the_same_scores(trained_model, classifier):
+    assert classifier.model.__class__.__name__ == "OnnxModel", "auto picks ONNX on a CPU machine"
+    with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch")
+    np.testing.assert_allclose(
+        classifier.predict_proba(SEED_TEXTS), with_torch.predict_proba(SEED_TEXTS), atol=1e-5
+    )
+    assert classifier.predict(SEED_TEXTS) == with_torch.predict(SEED_TEXTS)
+
+
+def test_onnx_scoring_imports_neither_torch_nor_transformers(trained_model):
+    script = (
+        "import sys; from tematik import ThemeClassifier; "
+        f"c = ThemeClassifier.from_pretrained({str(trained_model)!r}); "
+        "print(c.predict(['Korea Utara meluncurkan rudal balistik.'])[0].labels); "
+        "print(sorted({'torch', 'transformers'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_onnx_runtime_refuses_int8_or_a_gpu(trained_model):
+    with pytest.raises(TematikError, match="scores in fp32 on the CPU"):
+        ThemeClassifier.from_pretrained(trained_model, runtime="onnx", int8=True)
 
 
 def test_batch_call_for_distributed_engines_survives_pickling(classifier):

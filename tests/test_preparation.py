@@ -1,10 +1,17 @@
 import re
 
+import numpy as np
 import pytest
 import torch
 from conftest import SEEDS
 
-from tematik.preparation import WindowSettings, clean_text, make_windows, pool_windows
+from tematik.preparation import (
+    WindowSettings,
+    clean_text,
+    make_windows,
+    pool_window_scores,
+    pool_windows,
+)
 
 SEED_TEXT = {seed.name[:3]: seed.read_text(encoding="utf-8") for seed in SEEDS}
 
@@ -122,6 +129,19 @@ def test_long_article_is_read_whole_in_overlapping_windows(tiny_tokenizer):
     last_words = tiny_tokenizer.decode(article_windows[-1])
     assert tiny_tokenizer.decode(whole[-5:]) in last_words
     assert index.count(1) == 1
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+def test_numpy_pooling_for_scoring_equals_the_torch_pooling_of_training(pooling):
+    generator = np.random.default_rng(0)
+    text_index = sorted(generator.integers(0, 5, size=17).tolist())
+    n_texts = text_index[-1] + 1
+    assert set(text_index) == set(range(n_texts))
+    logits = generator.normal(size=(17, 4)).astype(np.float32)
+    expected = pool_windows(torch.from_numpy(logits), torch.tensor(text_index), n_texts, pooling)
+    np.testing.assert_allclose(
+        pool_window_scores(logits, text_index, n_texts, pooling), expected.numpy(), atol=1e-6
+    )
 
 
 def test_window_logits_combine_by_max_or_mean():

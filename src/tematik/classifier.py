@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.util
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,17 +16,20 @@ import numpy as np
 
 from tematik.errors import TematikError, reason
 from tematik.metrics import apply_thresholds
-from tematik.preparation import WindowSettings, clean_text, make_windows, pool_windows
+from tematik.onnx_model import ONNX_FILE, OnnxModel, export_onnx
+from tematik.preparation import WindowSettings, clean_text, make_windows, pool_window_scores
 
 if TYPE_CHECKING:
     import pandas as pd
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 SETTINGS_FILE = "tematik.json"
 MODEL_FILES = ("config.json", SETTINGS_FILE)
 # Windows per forward pass: 8 was fastest on a 2-core CPU (bench/classify_speed.py; 32 was 14%
 # slower, its activations no longer fit the caches); a GPU wants larger batches.
 BATCH_SIZE = {"cpu": 8, "cuda": 32}
+RUNTIMES = ("auto", "torch", "onnx")
 
 
 @dataclass
@@ -64,15 +69,16 @@ class ThemeClassifier:
 
     def __init__(
         self,
-        model: PreTrainedModel,
-        tokenizer: PreTrainedTokenizerBase,
+        model: PreTrainedModel | OnnxModel,
+        tokenizer: PreTrainedTokenizerFast | Tokenizer,
         settings: ModelSettings,
         batch_size: int | None = None,
     ) -> None:
-        self.model = model.eval()
+        self.model = model if isinstance(model, OnnxModel) else model.eval()
         self.tokenizer = tokenizer
         self.settings = settings
-        self.batch_size = batch_size or BATCH_SIZE.get(self.model.device.type, BATCH_SIZE["cpu"])
+        device = "cpu" if isinstance(model, OnnxModel) else model.device.type
+        self.batch_size = batch_size or BATCH_SIZE.get(device, BATCH_SIZE["cpu"])
 
     @property
     def labels(self) -> list[str]:
@@ -84,18 +90,28 @@ class ThemeClassifier:
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, device: str | None = None, int8: bool = False
+        cls,
+        path: str | Path,
+        device: str | None = None,
+        int8: bool = False,
+        runtime: str = "auto",
     ) -> ThemeClassifier:
         """Load a model directory written by `tematik train` (or `save_pretrained`).
 
-        `int8=True` quantizes the linear layers' weights to int8 (activations dynamically) for
-        faster scoring on a CPU; such a classifier predicts, it does not save.
+        `runtime="onnx"` scores the directory's `model.onnx` with ONNX Runtime on the CPU, without
+        importing torch or transformers; `"torch"` loads the PyTorch model; `"auto"` (default)
+        takes ONNX where the directory has it and the CPU scores in fp32 (no `int8`, and
+        `device="cpu"`, or no device on a machine without an NVIDIA GPU). `int8=True` quantizes
+        the PyTorch model's linear layers to int8 for faster CPU scoring; such a classifier
+        predicts, it does not save.
         """
         path = Path(path)
+        settings = _read_settings(path)
+        if _use_onnx(path, device, int8, runtime):
+            return cls._from_onnx(path, settings)
         device = device or _default_device()
         if int8 and device != "cpu":
             raise TematikError("int8 scoring runs on the CPU; drop --int8 or pass device='cpu'")
-        settings = _read_settings(path)
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         try:
@@ -104,37 +120,52 @@ class ThemeClassifier:
         except (OSError, ValueError) as error:
             raise TematikError(f"{path}: incomplete model directory ({reason(error)})") from None
         model_labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        if model_labels != settings.labels:
-            raise TematikError(
-                f"{path}: config.json labels {model_labels} differ from {SETTINGS_FILE} "
-                f"labels {settings.labels}; retrain the model"
-            )
+        _check_labels(path, model_labels, settings.labels)
         return cls(_quantized(model) if int8 else model.to(device), tokenizer, settings)
 
+    @classmethod
+    def _from_onnx(cls, path: Path, settings: ModelSettings) -> ThemeClassifier:
+        from tokenizers import Tokenizer
+
+        try:
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            labels = config["id2label"]
+            _check_labels(path, [labels[str(i)] for i in range(len(labels))], settings.labels)
+            tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+            model = OnnxModel(path / ONNX_FILE)
+        except TematikError:
+            raise
+        except Exception as error:  # a damaged file surfaces as whatever its reader raises
+            raise TematikError(f"{path}: incomplete model directory ({reason(error)})") from None
+        return cls(model, tokenizer, settings)
+
     def save_pretrained(self, path: str | Path) -> None:
-        """Write the Hugging Face files and tematik's settings into `path`."""
+        """Write the Hugging Face files, their ONNX copy and tematik's settings into `path`."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
+        if isinstance(self.model, OnnxModel):  # scoring changed no file: copy the directory
+            source = self.model.path.parent
+            if source.resolve() != path.resolve():
+                shutil.copytree(source, path, dirs_exist_ok=True)
+        else:
+            self.model.save_pretrained(path)
+            self.tokenizer.save_pretrained(path)
+            export_onnx(self.model, path / ONNX_FILE)
         (path / SETTINGS_FILE).write_text(self.settings.to_json(), encoding="utf-8")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Scores (articles × themes, in `self.labels` order) of whole, cleaned articles."""
-        import torch
-
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         windows = self.settings.windows
         input_ids, text_index = make_windows(
             self.tokenizer, [clean_text(text) for text in texts], windows
         )
-        logits = pool_windows(
-            self._window_logits(input_ids), torch.tensor(text_index), len(texts), windows.pooling
+        logits = pool_window_scores(
+            self._window_logits(input_ids), text_index, len(texts), windows.pooling
         )
-        scores = torch.sigmoid(logits).numpy()
         _return_freed_memory()
-        return scores
+        return 1 / (1 + np.exp(-logits))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Themes (by the stored per-theme thresholds) and all scores for each article."""
@@ -163,20 +194,63 @@ class ThemeClassifier:
             return batch.assign(**columns)
         return {**batch, **columns}
 
-    def _window_logits(self, input_ids: list[list[int]]):
-        """Logits per window (on the CPU), in length-sorted batches with dynamic padding."""
+    def _window_logits(self, input_ids: list[list[int]]) -> np.ndarray:
+        """Logits per window, in length-sorted batches padded to their longest window."""
+        order = np.argsort([len(ids) for ids in input_ids], kind="stable")
+        logits = np.zeros((len(input_ids), len(self.labels)), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            logits[batch] = self._batch_logits(*_padded([input_ids[i] for i in batch]))
+        return logits
+
+    def _batch_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        if isinstance(self.model, OnnxModel):
+            return self.model.logits(input_ids, attention_mask)
         import torch
 
-        order = np.argsort([len(ids) for ids in input_ids], kind="stable")
-        logits = torch.zeros(len(input_ids), len(self.labels))
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                padded = self.tokenizer.pad(
-                    {"input_ids": [input_ids[i] for i in batch]}, return_tensors="pt"
-                ).to(self.model.device)
-                logits[torch.from_numpy(batch)] = self.model(**padded).logits.float().cpu()
-        return logits
+            batch = {
+                key: torch.from_numpy(value).to(self.model.device) for key, value in inputs.items()
+            }
+            return self.model(**batch).logits.float().cpu().numpy()
+
+
+def _padded(windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask, padded to the longest window. The attention mask hides the
+    padding completely, so its token id (0) never changes a score."""
+    ids = np.zeros((len(windows), max(map(len, windows))), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, window in enumerate(windows):
+        ids[row, : len(window)] = window
+        mask[row, : len(window)] = 1
+    return ids, mask
+
+
+def _use_onnx(path: Path, device: str | None, int8: bool, runtime: str) -> bool:
+    """Whether `from_pretrained` scores with ONNX Runtime (see there)."""
+    if runtime not in RUNTIMES:
+        raise TematikError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    available = (path / ONNX_FILE).is_file() and importlib.util.find_spec("onnxruntime")
+    if runtime == "onnx":
+        if int8 or device not in (None, "cpu"):
+            raise TematikError("runtime='onnx' scores in fp32 on the CPU; drop int8 and device")
+        if not available:
+            raise TematikError(
+                f"{path}: no {ONNX_FILE} to score with, or onnxruntime is not installed; "
+                "retrain the model with this version of tematik, or use runtime='torch'"
+            )
+        return True
+    cpu = device == "cpu" or (device is None and not Path("/dev/nvidiactl").exists())
+    return runtime == "auto" and bool(available) and not int8 and cpu
+
+
+def _check_labels(path: Path, model_labels: list[str], labels: list[str]) -> None:
+    if model_labels != labels:
+        raise TematikError(
+            f"{path}: config.json labels {model_labels} differ from {SETTINGS_FILE} "
+            f"labels {labels}; retrain the model"
+        )
 
 
 def _read_settings(path: Path) -> ModelSettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -60,10 +61,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _quiet_transformers() -> None:
-    """Hide transformers' per-file progress bars (weights loading, shard writing)."""
-    from transformers.utils import logging
+    """Hide transformers' per-file progress bars (weights loading, shard writing), without
+    importing it where scoring may not need it (ONNX Runtime)."""
+    if "transformers" in sys.modules:
+        from transformers.utils import logging
 
-    logging.disable_progress_bar()
+        logging.disable_progress_bar()
+    else:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _console(stderr: bool = False):

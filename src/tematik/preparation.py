@@ -13,9 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import torch
-    from transformers import PreTrainedTokenizerBase
+    from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
 
 _FLAGS = re.IGNORECASE
 # Whole lines that are page furniture, never article text.
@@ -108,33 +111,37 @@ POOLING_METHODS = ("max", "mean")
 
 
 def make_windows(
-    tokenizer: PreTrainedTokenizerBase, texts: list[str], settings: WindowSettings
+    tokenizer: Tokenizer | PreTrainedTokenizerFast, texts: list[str], settings: WindowSettings
 ) -> tuple[list[list[int]], list[int]]:
     """Token windows covering every text whole, and for each window the index of its text.
 
     A text gets as few windows as fit `settings.max_length` (special tokens included), all of
     about the same length and overlapping by `settings.stride` tokens: no short tail window to
-    pad in a batch or to score on a few words.
+    pad in a batch or to score on a few words. Takes a `tokenizers.Tokenizer` or a transformers
+    fast tokenizer (its `backend_tokenizer`), so scoring needs no transformers.
     """
-    specials = tokenizer.num_special_tokens_to_add()
-    room = settings.max_length - specials
-    counted = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
-    lengths = [len(ids) for ids in counted]
+    backend = getattr(tokenizer, "backend_tokenizer", tokenizer)
+    backend.no_truncation()  # a saved tokenizer.json may carry its last call's settings
+    backend.no_padding()
+    prefix, suffix = _special_tokens(backend)
+    room = settings.max_length - len(prefix) - len(suffix)
     windows: list[list[int]] = []
     text_index: list[int] = []
-    for index, (text, length) in enumerate(zip(texts, lengths, strict=True)):
-        encoded = tokenizer(
-            text,
-            truncation=True,
-            max_length=_balanced_window(length, room, settings.stride) + specials,
-            stride=settings.stride,
-            return_overflowing_tokens=True,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-        )
-        windows.extend(encoded["input_ids"])
-        text_index.extend([index] * len(encoded["input_ids"]))
+    for index, encoding in enumerate(backend.encode_batch(texts, add_special_tokens=False)):
+        ids = encoding.ids
+        size = _balanced_window(len(ids), room, settings.stride)
+        for start in range(0, max(len(ids) - settings.stride, 1), size - settings.stride):
+            windows.append(prefix + ids[start : start + size] + suffix)
+            text_index.append(index)
     return windows, text_index
+
+
+def _special_tokens(tokenizer: Tokenizer) -> tuple[list[int], list[int]]:
+    """The ids a tokenizer puts before and after a text: `[CLS]` and `[SEP]` for BERT."""
+    plain = tokenizer.encode("a", add_special_tokens=False).ids
+    full = tokenizer.encode("a", add_special_tokens=True).ids
+    start = next(i for i in range(len(full)) if full[i : i + len(plain)] == plain)
+    return full[:start], full[start + len(plain) :]
 
 
 def _balanced_window(n_tokens: int, room: int, stride: int) -> int:
@@ -159,3 +166,14 @@ def pool_windows(
     )
     reduce = "amax" if pooling == "max" else "mean"
     return empty.scatter_reduce(0, index, window_logits, reduce=reduce, include_self=False)
+
+
+def pool_window_scores(
+    window_logits: np.ndarray, text_index: list[int], n_texts: int, pooling: str
+) -> np.ndarray:
+    """`pool_windows` in NumPy, for scoring without torch. Windows of a text are consecutive."""
+    starts = np.searchsorted(text_index, np.arange(n_texts))
+    if pooling == "max":
+        return np.maximum.reduceat(window_logits, starts, axis=0)
+    counts = np.diff(np.append(starts, len(text_index)))
+    return np.add.reduceat(window_logits, starts, axis=0) / counts[:, None]

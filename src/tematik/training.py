@@ -99,9 +99,10 @@ def train(
         _start_staging(staging, recipe)
     trainer.accelerator.wait_for_everyone()
     trainer.train(resume_from_checkpoint=checkpoint)
-    classifier, metrics = _tuned_classifier(
-        trainer.model, tokenizer, schema, recipe, validation_records
-    )
+    # Without the mixed-precision wrapper Accelerate put around `forward`, which ONNX export
+    # cannot trace.
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    classifier, metrics = _tuned_classifier(model, tokenizer, schema, recipe, validation_records)
     seconds = round(time.monotonic() - started, 1)
     classifier.settings.training = {
         "recipe": recipe.to_dict(),
