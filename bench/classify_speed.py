@@ -6,7 +6,9 @@ weights (so the figures hold for IndoBERT's size). The pipeline truncates every 
 window, tematik reads every article whole. Also prints tokens/s as a share of the ceiling set
 by this machine's measured fp32 matrix-multiply rate and the model's FLOPs per token.
 
-Int8 is tematik's `--int8` path (dynamic quantization of the linear layers).
+tematik scores three ways: fp32 with PyTorch, fp32 with ONNX Runtime (the default on a CPU
+when the model directory has `model.onnx`), and int8 (`--int8`: PyTorch's dynamic quantization
+of the linear layers).
 
 Run: python bench/classify_speed.py [--model DIR] [--articles 500] [--skip-indobert]
 """
@@ -58,7 +60,7 @@ def corpus_articles(count: int) -> list[str]:
 
 
 def compare(name: str, directory: Path, texts: list[str], rate: float) -> None:
-    classifier = ThemeClassifier.from_pretrained(directory, device="cpu")
+    classifier = ThemeClassifier.from_pretrained(directory, device="cpu", runtime="torch")
     windows, _ = make_windows(
         classifier.tokenizer, [clean_text(t) for t in texts], classifier.settings.windows
     )
@@ -78,19 +80,23 @@ def compare(name: str, directory: Path, texts: list[str], rate: float) -> None:
         f"  pipeline (batch {batch_size:2}, truncated): {len(texts) / naive:7.1f} articles/s "
         f"{truncated / naive:8.0f} tokens/s"
     )
-    seconds = _timed(lambda: classifier.predict(texts))
-    print(
-        f"  tematik  (batch {classifier.batch_size:2}, whole):     "
-        f"{len(texts) / seconds:7.1f} articles/s {tokens / seconds:8.0f} tokens/s  "
-        f"{naive / seconds:.2f}x the pipeline's articles/s, "
-        f"{tokens / seconds / ceiling:.0%} of the ceiling"
-    )
+    fp32_seconds = {}
+    for runtime in ("torch", "onnx"):
+        scorer = ThemeClassifier.from_pretrained(directory, device="cpu", runtime=runtime)
+        seconds = fp32_seconds[runtime] = _timed(lambda s=scorer: s.predict(texts))
+        print(
+            f"  tematik  {runtime:5} (batch {scorer.batch_size:2}, whole): "
+            f"{len(texts) / seconds:7.1f} articles/s {tokens / seconds:8.0f} tokens/s  "
+            f"{naive / seconds:.2f}x the pipeline's articles/s, "
+            f"{tokens / seconds / ceiling:.0%} of the ceiling"
+        )
     quantized = ThemeClassifier.from_pretrained(directory, device="cpu", int8=True)
     int8_seconds = _timed(lambda: quantized.predict(texts))
     print(
         f"  tematik  int8 (whole):         "
         f"{len(texts) / int8_seconds:7.1f} articles/s {tokens / int8_seconds:8.0f} tokens/s  "
-        f"{seconds / int8_seconds:.2f}x tematik fp32"
+        f"{fp32_seconds['torch'] / int8_seconds:.2f}x tematik fp32 (torch), "
+        f"{fp32_seconds['onnx'] / int8_seconds:.2f}x (onnx)"
     )
 
 
