@@ -149,6 +149,25 @@ def test_onnx_scoring_imports_neither_torch_nor_transformers(trained_model):
     assert result.stdout.splitlines()[-1] == "[]"
 
 
+def test_a_model_that_will_not_export_is_saved_and_scores_with_pytorch(
+    trained_model, tmp_path, monkeypatch
+):
+    def failing_export(model, path):
+        path.write_bytes(b"half")
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr("tematik.classifier.export_onnx", failing_export)
+    with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch")
+    with pytest.warns(UserWarning, match="model.onnx: not written .*unsupported operator"):
+        with_torch.save_pretrained(tmp_path / "copy")
+    assert not (tmp_path / "copy" / "model.onnx").exists()
+    again = ThemeClassifier.from_pretrained(tmp_path / "copy")
+    assert again.model.__class__.__name__ != "OnnxModel"
+    np.testing.assert_allclose(
+        again.predict_proba(SEED_TEXTS), with_torch.predict_proba(SEED_TEXTS), atol=1e-6
+    )
+
+
 def test_onnx_runtime_refuses_int8_or_a_gpu(trained_model):
     with pytest.raises(TematikError, match="scores in fp32 on the CPU"):
         ThemeClassifier.from_pretrained(trained_model, runtime="onnx", int8=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
 import json
 import shutil
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -150,7 +150,7 @@ class ThemeClassifier:
         else:
             self.model.save_pretrained(path)
             self.tokenizer.save_pretrained(path)
-            export_onnx(self.model, path / ONNX_FILE)
+            _export_or_warn(self.model, path / ONNX_FILE)
         (path / SETTINGS_FILE).write_text(self.settings.to_json(), encoding="utf-8")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -216,6 +216,18 @@ class ThemeClassifier:
             return self.model(**batch).logits.float().cpu().numpy()
 
 
+def _export_or_warn(model: PreTrainedModel, path: Path) -> None:
+    """The ONNX copy only speeds scoring up: if a model will not export, it scores with PyTorch."""
+    try:
+        export_onnx(model, path)
+    except Exception as error:  # the exporter's failures have no common type
+        path.unlink(missing_ok=True)
+        warnings.warn(
+            f"{path}: not written ({reason(error)}); the model will score with PyTorch",
+            stacklevel=2,
+        )
+
+
 def _padded(windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     """Token ids and attention mask, padded to the longest window. The attention mask hides the
     padding completely, so its token id (0) never changes a score."""
@@ -231,18 +243,18 @@ def _use_onnx(path: Path, device: str | None, int8: bool, runtime: str) -> bool:
     """Whether `from_pretrained` scores with ONNX Runtime (see there)."""
     if runtime not in RUNTIMES:
         raise TematikError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    available = (path / ONNX_FILE).is_file() and importlib.util.find_spec("onnxruntime")
+    exported = (path / ONNX_FILE).is_file()
     if runtime == "onnx":
         if int8 or device not in (None, "cpu"):
             raise TematikError("runtime='onnx' scores in fp32 on the CPU; drop int8 and device")
-        if not available:
+        if not exported:
             raise TematikError(
-                f"{path}: no {ONNX_FILE} to score with, or onnxruntime is not installed; "
-                "retrain the model with this version of tematik, or use runtime='torch'"
+                f"{path}: no {ONNX_FILE} to score with (the model predates it, or its export "
+                "failed); retrain the model, or use runtime='torch'"
             )
         return True
     cpu = device == "cpu" or (device is None and not Path("/dev/nvidiactl").exists())
-    return runtime == "auto" and bool(available) and not int8 and cpu
+    return runtime == "auto" and exported and not int8 and cpu
 
 
 def _check_labels(path: Path, model_labels: list[str], labels: list[str]) -> None:
@@ -272,8 +284,6 @@ def _read_settings(path: Path) -> ModelSettings:
 
 def _quantized(model: PreTrainedModel) -> PreTrainedModel:
     """The model with int8 linear layers (dynamic quantization: activations scaled per batch)."""
-    import warnings
-
     import torch
 
     with warnings.catch_warnings():
