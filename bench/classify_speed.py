@@ -81,8 +81,8 @@ def compare(name: str, directory: Path, texts: list[str], rate: float) -> None:
         f"{truncated / naive:8.0f} tokens/s"
     )
     fp32_seconds = {}
-    for runtime in ("torch", "onnx"):
-        scorer = ThemeClassifier.from_pretrained(directory, device="cpu", runtime=runtime)
+    onnx = ThemeClassifier.from_pretrained(directory, device="cpu", runtime="onnx")
+    for runtime, scorer in (("torch", classifier), ("onnx", onnx)):
         seconds = fp32_seconds[runtime] = _timed(lambda s=scorer: s.predict(texts))
         print(
             f"  tematik  {runtime:5} (batch {scorer.batch_size:2}, whole): "

@@ -159,7 +159,7 @@ def test_training_batches_are_padded_to_a_multiple_of_8(tiny_base_model):
             "labels": [0, 0, 1, 1],
         },
     ]
-    batch = ArticleCollator(tokenizer)(articles)
+    batch = ArticleCollator()(articles)
     assert batch["input_ids"].shape[0] == 3 and batch["input_ids"].shape[1] % 8 == 0
     assert batch["window_article"].tolist() == [0, 1, 1]
     assert batch["attention_mask"].sum(dim=1).tolist() == [

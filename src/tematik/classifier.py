@@ -17,7 +17,13 @@ import numpy as np
 from tematik.errors import TematikError, reason
 from tematik.metrics import apply_thresholds
 from tematik.onnx_model import ONNX_FILE, OnnxModel, export_onnx
-from tematik.preparation import WindowSettings, clean_text, make_windows, pool_window_scores
+from tematik.preparation import (
+    WindowSettings,
+    clean_text,
+    make_windows,
+    pad_windows,
+    pool_window_scores,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,7 +206,7 @@ class ThemeClassifier:
         logits = np.zeros((len(input_ids), len(self.labels)), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            logits[batch] = self._batch_logits(*_padded([input_ids[i] for i in batch]))
+            logits[batch] = self._batch_logits(*pad_windows([input_ids[i] for i in batch]))
         return logits
 
     def _batch_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
@@ -226,17 +232,6 @@ def _export_or_warn(model: PreTrainedModel, path: Path) -> None:
             f"{path}: not written ({reason(error)}); the model will score with PyTorch",
             stacklevel=2,
         )
-
-
-def _padded(windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids and attention mask, padded to the longest window. The attention mask hides the
-    padding completely, so its token id (0) never changes a score."""
-    ids = np.zeros((len(windows), max(map(len, windows))), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for row, window in enumerate(windows):
-        ids[row, : len(window)] = window
-        mask[row, : len(window)] = 1
-    return ids, mask
 
 
 def _use_onnx(path: Path, device: str | None, int8: bool, runtime: str) -> bool:

@@ -136,6 +136,19 @@ def make_windows(
     return windows, text_index
 
 
+def pad_windows(windows: list[list[int]], multiple_of: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask of a batch of windows, padded to the longest window rounded up
+    to `multiple_of`. The attention mask hides the padding completely, so its token id (0) never
+    changes a score."""
+    width = -(-max(map(len, windows)) // multiple_of) * multiple_of
+    ids = np.zeros((len(windows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, window in enumerate(windows):
+        ids[row, : len(window)] = window
+        mask[row, : len(window)] = 1
+    return ids, mask
+
+
 def _special_tokens(tokenizer: Tokenizer) -> tuple[list[int], list[int]]:
     """The ids a tokenizer puts before and after a text: `[CLS]` and `[SEP]` for BERT."""
     plain = tokenizer.encode("a", add_special_tokens=False).ids
