@@ -1,5 +1,6 @@
 import json
 import xml.etree.ElementTree as ET
+import zipfile
 
 from conftest import ROOT, SEEDS, run_cli
 
@@ -174,6 +175,22 @@ def test_a_file_that_is_not_an_export_is_one_line(tmp_path):
     result = run_cli("import", broken, "--from", "label-studio", "--output", tmp_path / "o.jsonl")
     assert result.exit_code == 2 and result.output.count("\n") == 1
     assert f"{broken}: not a JSON file" in result.output
+
+
+def test_a_zipped_or_wrongly_encoded_export_is_one_line_naming_the_fix(tmp_path):
+    zipped = tmp_path / "export.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("export.json", "[]")
+    latin = tmp_path / "admin.jsonl"
+    latin.write_bytes(_doccano_line(1, "Kerja sama", []).encode() + b"\n" + "café".encode("cp1252"))
+    output = tmp_path / "o.jsonl"
+    for export, tool, message in [
+        (zipped, "label-studio", f"{zipped}:0: a zip archive; unzip it"),
+        (latin, "doccano", f"{latin}:2: not UTF-8 text; save the file as UTF-8"),
+    ]:
+        result = run_cli("import", export, "--from", tool, "--output", output)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert message in result.output and not output.exists()
 
 
 def _doccano_line(example_id, text, labels, key="label"):

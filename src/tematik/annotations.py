@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tematik.errors import TematikError
+from tematik.files import read_utf8
 from tematik.schema import Schema
 
 DEFAULT_ANNOTATIONS = "labels/*.jsonl"
@@ -104,21 +105,9 @@ def load_annotations(patterns: Iterable[str | Path], schema: Schema) -> list[Rec
 
 def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tuple[str, Record]]:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        problems.append(f"{path}:0: file not found")
-        return
-    except OSError as error:
-        problems.append(f"{path}:0: cannot read this file ({error.strerror})")
-        return
-    if b"\x00" in data:
-        problems.append(f"{path}:0: binary file, not JSON Lines text")
-        return
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        problems.append(f"{path}:{line}: not UTF-8 text; save the file as UTF-8")
+        text = read_utf8(path)
+    except TematikError as error:
+        problems.append(str(error))
         return
     if not text.strip():
         problems.append(f"{path}:0: file is empty; add one JSON object per line")

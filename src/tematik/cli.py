@@ -604,7 +604,8 @@ def _write_label_studio(
     tasks: list[dict], output: Path, config: Path | None, schema: Schema
 ) -> Path:
     """Write the tasks and the labelling config (default: beside them); return the config's path."""
-    from tematik.exchange import label_config, write_atomic, write_tasks
+    from tematik.exchange import label_config, write_tasks
+    from tematik.files import write_atomic
 
     config = config or output.with_suffix(".label-config.xml")
     write_tasks(tasks, output)

@@ -4,7 +4,6 @@ Studio tasks with pre-annotations, and the Label Studio labelling config for the
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ import numpy as np
 
 from tematik.annotations import Record
 from tematik.errors import TematikError
+from tematik.files import read_utf8, write_atomic
 from tematik.inputs import Article
 from tematik.metrics import apply_thresholds
 from tematik.schema import Schema
@@ -68,7 +68,7 @@ def read_label_studio(path: Path, schema: Schema) -> Imported:
 def read_doccano(path: Path, schema: Schema) -> Imported:
     """The examples of a doccano text-classification JSONL export (`label` or `labels`)."""
     imported = Imported()
-    for number, line in enumerate(_read_text(path).split("\n"), 1):
+    for number, line in enumerate(read_utf8(path).split("\n"), 1):
         if line.strip():
             _import_example(f"{path}:{number}", number, line, schema, imported)
     return imported
@@ -302,37 +302,9 @@ def write_tasks(tasks: list[dict], path: Path) -> None:
     write_atomic(path, json.dumps(tasks, ensure_ascii=False, indent=2) + "\n")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all: a temporary file beside it, renamed into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as error:
-        raise TematikError(f"{path}: cannot write ({error.strerror})") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise TematikError(f"{path}: file not found") from None
-    except OSError as error:
-        raise TematikError(f"{path}: cannot read this file ({error.strerror})") from None
-    if data.startswith(b"PK\x03\x04"):
-        raise TematikError(f"{path}: a zip archive; unzip it and import the JSON or JSONL inside")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TematikError(f"{path}: not UTF-8 text; export it again from the tool") from None
-
-
 def _load_json(path: Path) -> object:
     try:
-        return json.loads(_read_text(path))
+        return json.loads(read_utf8(path))
     except json.JSONDecodeError as error:
         raise TematikError(
             f"{path}: not a JSON file ({error.msg} at line {error.lineno}); "
