@@ -79,3 +79,8 @@ def test_missing_annotation_file_is_reported(tmp_path):
     result = run_cli("validate", tmp_path / "nowhere.jsonl")
     assert result.exit_code == 2
     assert "nowhere.jsonl:0: file not found" in result.output
+    no_annotations = tmp_path / "empty_folder"
+    no_annotations.mkdir()
+    result = run_cli("validate", no_annotations)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert f"{no_annotations}: no *.jsonl annotation file in this folder" in result.output

@@ -132,6 +132,17 @@ def test_unknown_recipe_field_is_named(tmp_path):
     assert "unknown recipe field epoch" in result.output
 
 
+def test_a_recipe_or_schema_that_is_a_folder_or_missing_is_one_line(tmp_path):
+    for arguments, message in [
+        (["train", tmp_path], f"{tmp_path}:0: a folder, not a file; name the file inside"),
+        (["train", tmp_path / "no.yaml"], "no.yaml:0: file not found; recipes live in train/"),
+        (["validate", "--schema", tmp_path], f"{tmp_path}:0: a folder, not a file"),
+    ]:
+        result = run_cli(*arguments)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert message in result.output
+
+
 @pytest.mark.skipif(
     __import__("torch").cuda.is_available(), reason="checks the message on a machine without a GPU"
 )

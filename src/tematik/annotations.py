@@ -63,7 +63,10 @@ def expand_paths(patterns: Iterable[str | Path]) -> list[Path]:
                 raise TematikError(f"{pattern}: no annotation file matches this pattern")
             paths.extend(matches)
         elif Path(pattern).is_dir():
-            paths.extend(sorted(Path(pattern).glob("*.jsonl")))
+            inside = sorted(Path(pattern).glob("*.jsonl"))
+            if not inside:
+                raise TematikError(f"{pattern}: no *.jsonl annotation file in this folder")
+            paths.extend(inside)
         else:
             paths.append(Path(pattern))
     return list(dict.fromkeys(paths))

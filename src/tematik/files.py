@@ -8,13 +8,16 @@ from pathlib import Path
 from tematik.errors import TematikError
 
 
-def read_utf8(path: Path) -> str:
+def read_utf8(path: Path, if_missing: str = "") -> str:
     """A UTF-8 text file's contents (a BOM is dropped), or a TematikError `file:line: problem`
-    for a missing, unreadable, zipped, binary or wrongly encoded file."""
+    for a missing, unreadable, zipped, binary or wrongly encoded file (`if_missing`: the fix)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise TematikError(f"{path}:0: file not found") from None
+        fix = f"; {if_missing}" if if_missing else ""
+        raise TematikError(f"{path}:0: file not found{fix}") from None
+    except IsADirectoryError:
+        raise TematikError(f"{path}:0: a folder, not a file; name the file inside") from None
     except OSError as error:
         raise TematikError(f"{path}:0: cannot read this file ({error.strerror})") from None
     if data.startswith(b"PK\x03\x04"):

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from tematik.errors import TematikError, reason
+from tematik.files import read_utf8
 from tematik.preparation import POOLING_METHODS, WindowSettings
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
@@ -102,11 +103,10 @@ def load_recipe(path: str | Path | None) -> Recipe:
             return Recipe().checked()
         path = DEFAULT_RECIPE_PATH
     path = Path(path)
+    text = read_utf8(path, if_missing="recipes live in train/*.yaml")
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise TematikError(f"{path}: recipe not found; recipes live in train/*.yaml") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        values = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
         raise TematikError(f"{path}: not a readable YAML recipe ({reason(error)})") from None
     if not isinstance(values, dict):
         raise TematikError(f"{path}: a recipe is a mapping of field: value")

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from tematik.errors import TematikError, reason
+from tematik.files import read_utf8
 
 DEFAULT_SCHEMA_PATH = Path("labels/themes.yaml")
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -57,13 +58,10 @@ class Schema:
 def load_schema(path: str | Path = DEFAULT_SCHEMA_PATH) -> Schema:
     """Read and check a schema file."""
     path = Path(path)
+    text = read_utf8(path, if_missing="run from the project root or pass --schema")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TematikError(
-            f"{path}: schema file not found; run from the project root or pass --schema"
-        ) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
         raise TematikError(f"{path}: not a readable YAML file ({reason(error)})") from None
     return Schema.from_dict(data, str(path))
 
