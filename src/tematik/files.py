@@ -11,13 +11,13 @@ from tematik.errors import TematikError
 def read_utf8(path: Path, if_missing: str = "") -> str:
     """A UTF-8 text file's contents (a BOM is dropped), or a TematikError `file:line: problem`
     for a missing, unreadable, zipped, binary or wrongly encoded file (`if_missing`: the fix)."""
+    if path.is_dir():
+        raise TematikError(f"{path}:0: a folder, not a file; name the file inside")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         fix = f"; {if_missing}" if if_missing else ""
         raise TematikError(f"{path}:0: file not found{fix}") from None
-    except IsADirectoryError:
-        raise TematikError(f"{path}:0: a folder, not a file; name the file inside") from None
     except OSError as error:
         raise TematikError(f"{path}:0: cannot read this file ({error.strerror})") from None
     if data.startswith(b"PK\x03\x04"):
