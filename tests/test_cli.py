@@ -151,6 +151,20 @@ def test_evaluate_prints_a_table(trained_model):
     assert "macro-F1" in result.stdout and "economic_security" in result.stdout
 
 
+def test_evaluate_says_which_themes_the_data_cannot_measure(trained_model, tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "x", "text": "Menlu bertemu dubes.", "labels": ["diplomacy"]}\n')
+    result = run_cli("evaluate", "--model", trained_model, "--data", data, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["per_label"]["missile_threat"]["support"] == 0
+    assert (
+        "no article in the data carries missile_threat, intel_sharing, economic_security: "
+        "an F1 of 0 there is a convention, not a measurement" in result.stderr
+    )
+    full = run_cli("evaluate", "--model", trained_model, "--data", "labels/seeds.jsonl")
+    assert "no article in the data carries" not in full.stderr
+
+
 def test_evaluate_rejects_unknown_labels_in_data(trained_model, tmp_path):
     data = tmp_path / "d.jsonl"
     data.write_text('{"id": "x", "text": "Rudal.", "labels": ["cyber"]}\n')

@@ -249,6 +249,13 @@ def evaluate(
         typer.echo(json.dumps(metrics, indent=2))
     else:
         _print_metrics(metrics, len(records))
+    unmeasured = [name for name, row in metrics["per_label"].items() if not row["support"]]
+    if unmeasured:
+        typer.echo(
+            f"note: no article in the data carries {', '.join(unmeasured)}: an F1 of 0 there is a "
+            "convention, not a measurement, and lowers macro-F1; add such articles to measure it",
+            err=True,
+        )
     if report:
         written = write_report(
             report,
