@@ -284,11 +284,15 @@ def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_
 
 
 def test_two_process_ddp_run_writes_one_complete_model(tiny_base_model, tmp_path):
+    """fp32, as on a CPU without bf16: the processes must find each other without an accelerator."""
+    recipe = tmp_path / "recipes" / "fp32.yaml"
+    recipe.parent.mkdir()
+    recipe.write_text("precision: fp32\n")
     output = tmp_path / "ddp-tema"
     launch = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
     launch += ["--master-port", str(_free_port()), "-m", "tematik", "train"]
     result = subprocess.run(
-        [*launch, "train/offline-minilm.yaml", *tiny_training(tiny_base_model), "--epochs", "2"]
+        [*launch, str(recipe), *tiny_training(tiny_base_model), "--epochs", "2"]
         + ["--output", str(output)],
         cwd=ROOT,
         capture_output=True,
@@ -299,7 +303,7 @@ def test_two_process_ddp_run_writes_one_complete_model(tiny_base_model, tmp_path
     assert result.stdout.count(f"wrote {output}") == 1
     settings = json.loads((output / SETTINGS_FILE).read_text(encoding="utf-8"))
     assert settings["training"]["epochs_run"] == 2 and settings["training"]["processes"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp-tema"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp-tema", "recipes"]
 
 
 def _free_port() -> int:

@@ -363,6 +363,9 @@ def _build_trainer(
         save_total_limit=2,
         train_sampling_strategy="group_by_length",
         **mixed_precision(recipe.precision),
+        # Without an accelerator, say so: under torchrun, Accelerate then runs one process per
+        # rank on the CPU (gloo); left to guess, each rank trains alone and they clash on files.
+        use_cpu=not torch.accelerator.is_available(),
         seed=recipe.seed,
         data_seed=recipe.seed,
         report_to="none",
@@ -407,7 +410,7 @@ def mixed_precision(precision: str) -> dict[str, bool]:
     return {
         "fp32": {},
         "tf32": {"tf32": True},
-        "bf16": {"bf16": True, "use_cpu": not cuda},
+        "bf16": {"bf16": True},
         "fp16": {"fp16": True},
     }[precision]
 
