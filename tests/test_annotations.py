@@ -1,7 +1,7 @@
 import json
 import re
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 
 def _write_lines(path, *lines):
@@ -84,3 +84,14 @@ def test_missing_annotation_file_is_reported(tmp_path):
     result = run_cli("validate", no_annotations)
     assert result.exit_code == 2 and result.output.count("\n") == 1
     assert f"{no_annotations}: no *.jsonl annotation file in this folder" in result.output
+
+
+def test_absolute_patterns_and_names_with_pattern_characters_are_read(tmp_path, monkeypatch):
+    bracketed = _write_lines(tmp_path / "berita [1].jsonl", _entry("b1", "Menlu bertemu.", []))
+    _write_lines(tmp_path / "berita 2.jsonl", _entry("b2", "Rudal diluncurkan.", []))
+    schema = ["--schema", str(ROOT / "labels" / "themes.yaml")]
+    monkeypatch.chdir(tmp_path)
+    for pattern, articles in [(f"{tmp_path}/*.jsonl", 2), (bracketed, 1), ("berita [1].jsonl", 1)]:
+        result = run_cli("validate", pattern, *schema)
+        assert result.exit_code == 0, result.output
+        assert f"{articles} articles" in result.output

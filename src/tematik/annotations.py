@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import statistics
 from collections import Counter
@@ -54,21 +55,26 @@ def theme_counts(records: Iterable[Record], schema: Schema) -> dict[str, int]:
 
 
 def expand_paths(patterns: Iterable[str | Path]) -> list[Path]:
-    """Turn files, folders (their *.jsonl) and glob patterns into a sorted list of files."""
+    """Turn files, folders (their *.jsonl) and glob patterns into a list of files.
+
+    A path that exists is taken as it is, whatever characters its name holds (`berita [1].jsonl`);
+    only a path that does not exist is read as a pattern, relative or absolute.
+    """
     paths: list[Path] = []
     for pattern in map(str, patterns):
-        if any(char in pattern for char in "*?["):
-            matches = sorted(Path().glob(pattern))
-            if not matches:
-                raise TematikError(f"{pattern}: no annotation file matches this pattern")
-            paths.extend(matches)
-        elif Path(pattern).is_dir():
-            inside = sorted(Path(pattern).glob("*.jsonl"))
+        path = Path(pattern)
+        if path.is_dir():
+            inside = sorted(path.glob("*.jsonl"))
             if not inside:
                 raise TematikError(f"{pattern}: no *.jsonl annotation file in this folder")
             paths.extend(inside)
+        elif path.exists() or not any(char in pattern for char in "*?["):
+            paths.append(path)
         else:
-            paths.append(Path(pattern))
+            matches = sorted(map(Path, glob.glob(pattern, recursive=True)))
+            if not matches:
+                raise TematikError(f"{pattern}: no annotation file matches this pattern")
+            paths.extend(matches)
     return list(dict.fromkeys(paths))
 
 
