@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import get_type_hints
 
 import yaml
 
@@ -62,12 +64,24 @@ class Recipe:
 
     def with_overrides(self, **overrides: object) -> Recipe:
         """A copy with every override that is not None applied, then checked."""
-        given = {key: value for key, value in overrides.items() if value is not None}
-        if isinstance(given.get("data"), list | tuple):
-            given["data"] = tuple(map(str, given["data"]))
+        given = {key: _coerced(key, value) for key, value in overrides.items() if value is not None}
         return replace(self, **given).checked()
 
     def checked(self) -> Recipe:
+        """This recipe, or a TematikError naming every field whose value cannot work."""
+        problems = self._type_problems() or self._value_problems()
+        if problems:
+            raise TematikError(f"{self.source or 'recipe'}: {'; '.join(problems)}")
+        return self
+
+    def _type_problems(self) -> list[str]:
+        return [
+            f"{name} is {value!r}, expected {_TYPE_NAMES[_FIELD_TYPES[name]]}"
+            for name, value in asdict(self).items()
+            if not _has_type(value, _FIELD_TYPES[name])
+        ]
+
+    def _value_problems(self) -> list[str]:
         problems = []
         if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
             problems.append("epochs, learning_rate and batch_size must be positive")
@@ -86,14 +100,37 @@ class Recipe:
             problems.append("attention_dropout must be at least 0 and under 1")
         if not 0 < self.validation_fraction < 1:
             problems.append("validation_fraction must be between 0 and 1")
-        if problems:
-            raise TematikError(f"{self.source or 'recipe'}: {'; '.join(problems)}")
-        return self
+        return problems
 
     def to_dict(self) -> dict:
         values = asdict(self)
         values["data"] = list(self.data)
         return values
+
+
+_FIELD_TYPES = get_type_hints(Recipe)
+_PATHS = tuple[str, ...]
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", _PATHS: "a list of paths"}
+
+
+def _coerced(name: str, value: object) -> object:
+    """A YAML or flag value as the field's type where that is unambiguous: a list of paths as a
+    tuple, a number PyYAML read as text (it reads `3e-5` as a string) as a float."""
+    kind = _FIELD_TYPES.get(name)
+    if kind == _PATHS and isinstance(value, list | tuple):
+        return tuple(map(str, value))
+    if kind is float and isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return float(value)
+    return value
+
+
+def _has_type(value: object, kind: type) -> bool:
+    if kind == _PATHS:
+        return isinstance(value, tuple) and all(isinstance(item, str) for item in value)
+    if isinstance(value, bool):  # an int to Python, but never a value a recipe field takes
+        return False
+    return isinstance(value, int | float) if kind is float else isinstance(value, kind)
 
 
 def load_recipe(path: str | Path | None) -> Recipe:
