@@ -283,6 +283,30 @@ def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_
     assert not (tmp_path / "cut.incomplete").exists()
 
 
+def test_sigterm_in_the_first_epoch_says_there_is_nothing_to_resume(tiny_base_model, tmp_path):
+    args = _resumable_run(tiny_base_model, tmp_path)
+    args[args.index("labels/seeds.jsonl")] = "labels/authored.jsonl"  # a longer first epoch
+    output = tmp_path / "early"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tematik", *args, "--output", str(output)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    staging = tmp_path / "early.incomplete"
+    deadline = time.monotonic() + 120
+    while not (staging / "recipe.json").exists():
+        assert process.poll() is None and time.monotonic() < deadline, "training never started"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted before the first epoch finished" in stderr
+    assert "nothing to resume; run the same command again, without --resume" in stderr
+    assert not output.exists() and not staging.exists()
+
+
 def test_two_process_ddp_run_writes_one_complete_model(tiny_base_model, tmp_path):
     """fp32, as on a CPU without bf16: the processes must find each other without an accelerator."""
     recipe = tmp_path / "recipes" / "fp32.yaml"

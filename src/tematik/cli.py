@@ -57,11 +57,6 @@ def _user_errors(command: Callable) -> Callable:
     return wrapper
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM (a scheduler stopping the job) ends the run as Ctrl-C does."""
-    raise KeyboardInterrupt
-
-
 def _quiet_transformers() -> None:
     """Hide transformers' per-file progress bars (weights loading, shard writing), without
     importing it where scoring may not need it (ONNX Runtime)."""
@@ -173,20 +168,16 @@ def train(
     typer.echo(
         f"training {chosen.base_model} on {', '.join(chosen.data)} → {chosen.output}", err=True
     )
-    from tematik.training import STAGING_SUFFIX
+    from tematik.training import interruption_note, stop_on_signal
     from tematik.training import train as run_training
 
     _quiet_transformers()
-    signal.signal(signal.SIGTERM, _interrupt)
+    for stop in (signal.SIGINT, signal.SIGTERM):  # SIGTERM: a scheduler stopping the job
+        signal.signal(stop, stop_on_signal)
     try:
         result = run_training(chosen, overwrite=overwrite, resume=resume)
     except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted; checkpoints of the finished epochs are kept in {chosen.output}"
-            f"{STAGING_SUFFIX}/ (no model was written); run the same command with --resume "
-            "to continue",
-            err=True,
-        )
+        typer.echo(interruption_note(chosen.output), err=True)
         raise typer.Exit(130) from None
     if result.published:
         typer.echo(

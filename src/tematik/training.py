@@ -9,6 +9,7 @@ import contextlib
 import json
 import random
 import shutil
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from transformers import (
     EarlyStoppingCallback,
     EvalPrediction,
     Trainer,
+    TrainerCallback,
     TrainingArguments,
     set_seed,
 )
@@ -65,11 +67,12 @@ def train(
     interrupted run from the last complete one, to the same result as an uninterrupted run.
     """
     started = time.monotonic()
+    _stop_requested.clear()
     recipe = recipe.checked()
     output = Path(recipe.output)
     if output.exists() and not overwrite:
         raise TematikError(f"{output}: already exists; pass --overwrite or choose --output DIR")
-    staging = output.with_name(output.name + STAGING_SUFFIX)
+    staging = staging_folder(output)
     if resume:
         checkpoint = _resumable_checkpoint(staging, recipe)
     else:
@@ -98,7 +101,12 @@ def train(
     if checkpoint is None and main_process:
         _start_staging(staging, recipe)
     trainer.accelerator.wait_for_everyone()
-    trainer.train(resume_from_checkpoint=checkpoint)
+    try:
+        trainer.train(resume_from_checkpoint=checkpoint)
+    except KeyboardInterrupt:
+        if main_process and not _complete_checkpoints(staging):
+            shutil.rmtree(staging, ignore_errors=True)  # nothing in it to resume from
+        raise
     # Without the mixed-precision wrapper Accelerate put around `forward`, which ONNX export
     # cannot trace.
     model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
@@ -113,10 +121,59 @@ def train(
         "best_epoch_macro_f1": trainer.state.best_metric,
         "seconds": seconds,
     }
+    _raise_if_stop_requested()
     if main_process:
         _publish(classifier, staging, output)
     trainer.accelerator.wait_for_everyone()
     return TrainingResult(output, metrics, seconds, published=main_process)
+
+
+_stop_requested = threading.Event()
+
+
+def stop_on_signal(signum: int, frame: object) -> None:
+    """A handler for Ctrl-C and SIGTERM: training stops as interrupted, keeping finished epochs.
+
+    The KeyboardInterrupt raised here stops it at once, unless it lands in a finalizer
+    (`__del__`), where Python prints and drops it; `_StopWhenRequested` then stops it at the
+    next step.
+    """
+    _stop_requested.set()
+    raise KeyboardInterrupt
+
+
+class _StopWhenRequested(TrainerCallback):
+    """Raises the KeyboardInterrupt a signal handler asked for, if it has not yet taken effect."""
+
+    def on_step_begin(self, args, state, control, **kwargs) -> None:
+        _raise_if_stop_requested()
+
+    on_train_begin = on_step_end = on_evaluate = on_step_begin
+
+
+def _raise_if_stop_requested() -> None:
+    if _stop_requested.is_set():
+        raise KeyboardInterrupt
+
+
+def staging_folder(output: str | Path) -> Path:
+    """Where a run keeps its checkpoints until the model directory is complete."""
+    output = Path(output)
+    return output.with_name(output.name + STAGING_SUFFIX)
+
+
+def interruption_note(output: str | Path) -> str:
+    """What an interrupted run leaves behind, and the command to run next."""
+    staging = staging_folder(output)
+    if _complete_checkpoints(staging):
+        return (
+            f"interrupted; checkpoints of the finished epochs are kept in {staging}/ (no model "
+            "was written); run the same command with --resume to continue"
+        )
+    return (
+        "interrupted before the first epoch finished: no model was written and there is "
+        "nothing to resume; run the same command again, without --resume, to start over"
+    )
 
 
 def _refuse_to_discard(staging: Path) -> None:
@@ -382,7 +439,10 @@ def _build_trainer(
         data_collator=ArticleCollator(),
         processing_class=tokenizer,
         compute_metrics=_article_f1(schema.ids),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience)],
+        callbacks=[
+            EarlyStoppingCallback(early_stopping_patience=recipe.early_stopping_patience),
+            _StopWhenRequested(),
+        ],
         positive_weight=_positive_weights(label_matrix(train_records, schema.ids), recipe),
         pooling=recipe.pooling,
     )
