@@ -317,3 +317,45 @@ def test_export_with_unreadable_articles_names_them(trained_model, tmp_path):
     assert result.exit_code == 2
     assert f"{tmp_path / 'gone.txt'}: no such file or folder" in result.stderr
     assert len(json.loads(tasks_file.read_text(encoding="utf-8"))) == 1
+
+
+def test_an_export_of_another_kind_is_one_line_naming_the_import_to_use(tmp_path):
+    studio = _label_studio_export(tmp_path / "project.json")
+    minimal = tmp_path / "project-min.json"
+    rows = [{"id": i, "text": TEXTS[i], "themes": "diplomacy", "annotator": 1} for i in TEXTS]
+    minimal.write_text(json.dumps(rows), encoding="utf-8")
+    doccano = tmp_path / "admin.jsonl"
+    doccano.write_text("\n".join(_doccano_line(i, TEXTS[i], []) for i in TEXTS), encoding="utf-8")
+    table = tmp_path / "project.csv"
+    table.write_text("id,text,themes\n" + "".join(f'{i},"{TEXTS[i]}",diplomacy\n' for i in TEXTS))
+    prose = tmp_path / "notes.txt"
+    prose.write_text("\n".join(TEXTS.values()), encoding="utf-8")
+    output = tmp_path / "o.jsonl"
+    for export, tool, message in [
+        (
+            studio,
+            "doccano",
+            "a Label Studio JSON export, not what --from doccano reads; "
+            "import it with --from label-studio",
+        ),
+        (minimal, "doccano", "a Label Studio JSON-MIN export, not what --from doccano reads"),
+        (minimal, "label-studio", "(not JSON-MIN) and import that"),
+        (
+            doccano,
+            "label-studio",
+            "JSON Lines, one object per line, as doccano exports, not "
+            "what --from label-studio reads; import it with --from doccano",
+        ),
+        (
+            table,
+            "doccano",
+            "a CSV or TSV table, not what --from doccano reads; export the "
+            "doccano project as JSONL",
+        ),
+        (table, "label-studio", "export the project from Label Studio as JSON"),
+        (prose, "doccano", "neither JSON nor JSON Lines"),
+    ]:
+        result = run_cli("import", export, "--from", tool, "--output", output)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert result.output.startswith(f"error: {export}: ") and message in result.output
+        assert not output.exists()

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +53,72 @@ class Imported:
             self.records.append(record)
 
 
+class ExportKind(Enum):
+    """What a file given to `tematik import` looks like."""
+
+    LABEL_STUDIO = "a Label Studio JSON export"
+    LABEL_STUDIO_MIN = "a Label Studio JSON-MIN export"
+    JSON_LINES = "JSON Lines, one object per line, as doccano exports"
+    TABLE = "a CSV or TSV table"
+    OTHER = "neither JSON nor JSON Lines"
+
+
+def export_kind(text: str) -> ExportKind:
+    """The kind of export `text` is, judged by its structure and first item."""
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+        if first.startswith("{"):
+            return ExportKind.JSON_LINES if _is_object(first) else ExportKind.OTHER
+        if not first.startswith("[") and ("," in first or "\t" in first):
+            return ExportKind.TABLE
+        return ExportKind.OTHER
+    if isinstance(whole, dict):  # JSON Lines of one line
+        return ExportKind.JSON_LINES
+    if isinstance(whole, list) and all(isinstance(item, dict) for item in whole[:1]):
+        tasks = not whole or "data" in whole[0]  # JSON-MIN flattens each task's data
+        return ExportKind.LABEL_STUDIO if tasks else ExportKind.LABEL_STUDIO_MIN
+    return ExportKind.OTHER
+
+
+def _is_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+_AS_JSON = "export the project from Label Studio as JSON"
+_WRONG_KIND = {
+    "label-studio": {
+        ExportKind.LABEL_STUDIO_MIN: f"it keeps no annotators' choices to settle; {_AS_JSON} "
+        "(not JSON-MIN) and import that",
+        ExportKind.JSON_LINES: "import it with --from doccano",
+        ExportKind.TABLE: _AS_JSON,
+    },
+    "doccano": {
+        ExportKind.LABEL_STUDIO: "import it with --from label-studio",
+        ExportKind.LABEL_STUDIO_MIN: f"{_AS_JSON} and import it with --from label-studio",
+        ExportKind.TABLE: "export the doccano project as JSONL",
+        ExportKind.OTHER: "export the doccano project as JSONL",
+    },
+}
+
+
+def _refuse_other_kinds(path: Path, text: str, tool: str) -> None:
+    """One line, not one per row, when the file is another tool's or another format's export."""
+    kind = export_kind(text)
+    fix = _WRONG_KIND[tool].get(kind)
+    if fix:
+        raise TematikError(f"{path}: {kind.value}, not what --from {tool} reads; {fix}")
+
+
 def read_label_studio(path: Path, schema: Schema) -> Imported:
     """A Label Studio JSON export's tasks as annotations (`resolve` settles several annotators)."""
-    tasks = _load_json(path)
+    text = read_utf8(path)
+    _refuse_other_kinds(path, text, "label-studio")
+    tasks = _load_json(path, text)
     if not isinstance(tasks, list):
         raise TematikError(
             f"{path}: expected a list of tasks; export the project from Label Studio as JSON"
@@ -67,8 +131,10 @@ def read_label_studio(path: Path, schema: Schema) -> Imported:
 
 def read_doccano(path: Path, schema: Schema) -> Imported:
     """The examples of a doccano text-classification JSONL export (`label` or `labels`)."""
+    text = read_utf8(path)
+    _refuse_other_kinds(path, text, "doccano")
     imported = Imported()
-    for number, line in enumerate(read_utf8(path).split("\n"), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         if line.strip():
             _import_example(f"{path}:{number}", number, line, schema, imported)
     return imported
@@ -302,9 +368,9 @@ def write_tasks(tasks: list[dict], path: Path) -> None:
     write_atomic(path, json.dumps(tasks, ensure_ascii=False, indent=2) + "\n")
 
 
-def _load_json(path: Path) -> object:
+def _load_json(path: Path, text: str) -> object:
     try:
-        return json.loads(read_utf8(path))
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise TematikError(
             f"{path}: not a JSON file ({error.msg} at line {error.lineno}); "
