@@ -101,7 +101,7 @@ def test_unreadable_inputs_are_named_and_the_rest_classified(trained_model, tmp_
     (folder / "a_good.txt").write_text(SEEDS[0].read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "b_empty.txt").write_bytes(b"")
     (folder / "c_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    (folder / "d_huge.txt").write_bytes(b"Rudal diluncurkan lagi. " * 2_100_000)  # 50 MB
+    (folder / "d_huge.txt").write_bytes(b"Rudal diluncurkan lagi. " * 62_500)  # 1.5 MB, one line
     result = run_cli("classify", "--model", trained_model, "--json", folder, tmp_path / "missing")
     assert result.exit_code == 2
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
@@ -109,9 +109,45 @@ def test_unreadable_inputs_are_named_and_the_rest_classified(trained_model, tmp_
     ]
     assert f"{folder / 'b_empty.txt'}: empty" in result.stderr
     assert f"{folder / 'c_binary.txt'}: binary file" in result.stderr
-    assert f"{folder / 'd_huge.txt'}: larger than 2 MB, too large for one article" in result.stderr
+    assert (
+        f"{folder / 'd_huge.txt'}: larger than 100 KB, too large for one article" in result.stderr
+    )
     assert f"{tmp_path / 'missing'}: no such file or folder" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_json_lines_is_one_line_not_one_per_row(trained_model, tmp_path):
+    binary = tmp_path / "dump.jsonl"
+    binary.write_bytes(bytes(range(256)) * 40)
+    table = tmp_path / "table.jsonl"
+    table.write_text("id,text\n" * 50, encoding="utf-8")
+    result = run_cli("classify", "--model", trained_model, "--json", binary, table)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[:2] == [
+        f"skipped {binary}: binary file, not text",
+        f"skipped {table}: holds no articles: expected JSON Lines or a JSON array of objects with "
+        'a "text" field (line 1)',
+    ]
+
+
+def test_json_files_are_read_as_articles_or_named_and_skipped(trained_model, tmp_path):
+    text = SEEDS[0].read_text(encoding="utf-8")
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([{"id": "a1", "text": text}, {"text": text}]), encoding="utf-8")
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps({"id": "s1", "text": text}), encoding="utf-8")
+    lines = tmp_path / "lines.json"
+    lines.write_text(json.dumps({"id": "l1", "text": text}) + "\n" + json.dumps({"text": text}))
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"theme": "dark"}), encoding="utf-8")
+    result = run_cli("classify", "--model", trained_model, "--json", array, single, lines, settings)
+    assert result.exit_code == 2
+    ids = [json.loads(row)["id"] for row in result.stdout.splitlines()]
+    assert ids == ["a1", f"{array}#2", "s1", "l1", f"{lines}:2"]
+    assert result.stderr.splitlines()[0] == (
+        f"skipped {settings}: holds no articles: expected JSON Lines or a JSON array of objects "
+        'with a "text" field'
+    )
 
 
 def test_latin1_and_utf16_files_are_decoded_not_rejected(trained_model, tmp_path):
