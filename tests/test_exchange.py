@@ -359,3 +359,29 @@ def test_an_export_of_another_kind_is_one_line_naming_the_import_to_use(tmp_path
         assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
         assert result.output.startswith(f"error: {export}: ") and message in result.output
         assert not output.exists()
+
+
+def test_export_writes_nothing_unless_it_can_write_everything(tmp_path):
+    tasks_file = tmp_path / "tasks.json"
+    config = tmp_path / "tasks.label-config.xml"
+    folder = run_cli("export", "labels/seeds.jsonl", "--output", tasks_file, "--config", tmp_path)
+    assert folder.exit_code == 2 and folder.output.count("\n") == 1, folder.output
+    assert f"{tmp_path}: a folder; name a file to write" in folder.output
+    assert list(tmp_path.iterdir()) == []
+
+    assert run_cli("export", "labels/seeds.jsonl", "--output", tasks_file).exit_code == 0
+    tasks_file.write_text("[]\n", encoding="utf-8")
+    config.write_text("<View/>\n", encoding="utf-8")
+    refused = run_cli("export", "labels/seeds.jsonl", "--output", tasks_file)
+    assert refused.exit_code == 2 and f"{tasks_file}: already exists; pass --overwrite" in (
+        refused.output
+    )
+    tasks_file.unlink()
+    refused = run_cli("export", "labels/seeds.jsonl", "--output", tasks_file)
+    assert refused.exit_code == 2 and f"{config}: already exists" in refused.output
+    assert not tasks_file.exists() and config.read_text(encoding="utf-8") == "<View/>\n"
+    replaced = run_cli("export", "labels/seeds.jsonl", "--output", tasks_file, "--overwrite")
+    assert replaced.exit_code == 0, replaced.output
+    assert len(json.loads(tasks_file.read_text(encoding="utf-8"))) == 5
+    assert "<Choices" in config.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([config.name, tasks_file.name])

@@ -85,6 +85,12 @@ def test_suggest_writes_the_top_articles_as_label_studio_tasks(trained_model, tm
     assert [task["data"]["article_id"] for task in tasks] == top_ids
     assert all(task["predictions"][0]["model_version"] == trained_model.name for task in tasks)
     assert (tmp_path / "next.label-config.xml").is_file()
+    again = ["suggest", "--model", trained_model, "seeds/", "--label-studio", tasks_file]
+    refused = run_cli(*again)
+    assert refused.exit_code == 2 and "already exists; pass --overwrite" in refused.output
+    assert json.loads(tasks_file.read_text(encoding="utf-8")) == tasks
+    assert run_cli(*again, "--overwrite").exit_code == 0
+    assert len(json.loads(tasks_file.read_text(encoding="utf-8"))) == len(SEEDS)
 
 
 def test_suggest_names_unreadable_inputs_and_ranks_the_rest(trained_model, tmp_path):

@@ -425,10 +425,10 @@ def import_(
     text is an error: every one is listed, nothing is written, exit 2.
     """
     from tematik.exchange import read_doccano, read_label_studio, write_annotations
+    from tematik.files import check_destinations
     from tematik.schema import load_schema
 
-    if output.exists() and not overwrite:
-        raise TematikError(f"{output} already exists; choose another --output or pass --overwrite")
+    check_destinations([output], overwrite)
     read = read_label_studio if tool is Tool.label_studio else read_doccano
     imported = read(file, load_schema(schema))
     for line in imported.left_out + imported.problems:
@@ -448,6 +448,7 @@ def import_(
 
 
 CONFIG_HELP = "Labelling config to write (default: beside the tasks, NAME.label-config.xml)."
+OVERWRITE_HELP = "Replace the tasks file and the labelling config if they exist."
 
 
 @app.command()
@@ -474,6 +475,7 @@ def export(
     schema: Annotated[
         Path, typer.Option(help="Label schema of the annotation files (--model: the model's).")
     ] = Path("labels/themes.yaml"),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help=OVERWRITE_HELP)] = False,
 ) -> None:
     """Write Label Studio tasks with pre-annotations, and the labelling config for the themes.
 
@@ -482,6 +484,9 @@ def export(
     the model's confidence in the whole label set. Unreadable articles are listed on stderr, the
     rest are written, and the exit code is 2.
     """
+    from tematik.exchange import write_label_studio
+
+    config = _writable_label_studio(output, config, overwrite)
     if model is None:
         from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
         from tematik.exchange import annotation_tasks
@@ -497,8 +502,8 @@ def export(
         rows = list(range(len(scored.articles)))
         tasks, failures = _prediction_tasks(scored, model, rows), scored.failures
         loaded_schema = scored.schema
-    written = _write_label_studio(tasks, output, config, loaded_schema)
-    typer.echo(f"wrote {len(tasks)} task(s) to {output} and the labelling config to {written}")
+    write_label_studio(tasks, output, config, loaded_schema)
+    typer.echo(f"wrote {len(tasks)} task(s) to {output} and the labelling config to {config}")
     if failures:
         raise TematikError(f"{failures} input(s) could not be read (listed above)")
 
@@ -532,6 +537,7 @@ def suggest(
         ),
     ] = None,
     config: Annotated[Path | None, typer.Option(help=CONFIG_HELP, show_default=False)] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help=OVERWRITE_HELP)] = False,
 ) -> None:
     """Rank unlabelled articles by how much labelling them would help the model.
 
@@ -540,8 +546,11 @@ def suggest(
     its threshold. Articles near the thresholds of several themes come first. Unreadable inputs
     are listed on stderr, the rest ranked, and the exit code is 2.
     """
+    from tematik.exchange import write_label_studio
     from tematik.suggestions import rank
 
+    if label_studio:
+        config = _writable_label_studio(label_studio, config, overwrite)
     model = model or _newest_model()
     scored = _scored_articles(model, paths)
     labels, thresholds = scored.classifier.labels, scored.classifier.thresholds
@@ -554,8 +563,8 @@ def suggest(
     if label_studio:
         rows = [suggestion.index for suggestion in suggestions]
         tasks = _prediction_tasks(scored, model, rows)
-        written = _write_label_studio(tasks, label_studio, config, scored.schema)
-        typer.echo(f"wrote {len(tasks)} task(s) to {label_studio} and {written}", err=True)
+        write_label_studio(tasks, label_studio, config, scored.schema)
+        typer.echo(f"wrote {len(tasks)} task(s) to {label_studio} and {config}", err=True)
     if scored.failures:
         raise TematikError(f"{scored.failures} input(s) could not be read (listed above)")
 
@@ -598,16 +607,13 @@ def _prediction_tasks(scored: _Scored, model: Path, rows: list[int]) -> list[dic
     )
 
 
-def _write_label_studio(
-    tasks: list[dict], output: Path, config: Path | None, schema: Schema
-) -> Path:
-    """Write the tasks and the labelling config (default: beside them); return the config's path."""
-    from tematik.exchange import label_config, write_tasks
-    from tematik.files import write_atomic
+def _writable_label_studio(output: Path, config: Path | None, overwrite: bool) -> Path:
+    """The labelling config's path (default: beside the tasks), once both paths are checked
+    writable, before any work is done."""
+    from tematik.files import check_destinations
 
     config = config or output.with_suffix(".label-config.xml")
-    write_tasks(tasks, output)
-    write_atomic(config, label_config(schema))
+    check_destinations([output, config], overwrite)
     return config
 
 

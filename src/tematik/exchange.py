@@ -360,12 +360,14 @@ def write_annotations(records: Iterable[Record], path: Path) -> None:
         + "\n"
         for r in records
     )
-    write_atomic(path, "".join(lines))
+    write_atomic({path: "".join(lines)})
 
 
-def write_tasks(tasks: list[dict], path: Path) -> None:
-    """Label Studio tasks (a JSON list, as its import reads), written whole or not at all."""
-    write_atomic(path, json.dumps(tasks, ensure_ascii=False, indent=2) + "\n")
+def write_label_studio(tasks: list[dict], path: Path, config: Path, schema: Schema) -> None:
+    """Label Studio tasks (a JSON list, as its import reads) and the labelling config for the
+    schema's themes, both written whole or neither."""
+    tasks_json = json.dumps(tasks, ensure_ascii=False, indent=2) + "\n"
+    write_atomic({path: tasks_json, config: label_config(schema)})
 
 
 def _load_json(path: Path, text: str) -> object:

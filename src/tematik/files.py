@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from tematik.errors import TematikError
@@ -31,14 +32,31 @@ def read_utf8(path: Path, if_missing: str = "") -> str:
         raise TematikError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all: a temporary file beside it, renamed into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def check_destinations(paths: Iterable[Path], overwrite: bool) -> None:
+    """Before any work: every path can take a new file, replacing one only if `overwrite`."""
+    for path in paths:
+        if path.is_dir():
+            raise TematikError(f"{path}: a folder; name a file to write")
+        if path.exists() and not overwrite:
+            raise TematikError(
+                f"{path}: already exists; pass --overwrite to replace it, or name another file"
+            )
+
+
+def write_atomic(files: Mapping[Path, str]) -> None:
+    """Write every file whole, or none: each goes to a temporary file beside it, and they are
+    renamed into place once all are written."""
+    check_destinations(files, overwrite=True)
+    temporary = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in files}
+    path = next(iter(files), None)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary[path].write_text(text, encoding="utf-8")
+        for path in files:
+            os.replace(temporary[path], path)
     except OSError as error:
         raise TematikError(f"{path}: cannot write ({error.strerror})") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        for leftover in temporary.values():
+            leftover.unlink(missing_ok=True)

@@ -21,7 +21,9 @@ TOO_LARGE = (
     f"larger than {MAX_ARTICLE_BYTES // 1000} KB, too large for one article; split it into one "
     "file per article, or one JSON Lines row per article"
 )
-NO_ARTICLES = 'holds no articles: expected JSON Lines or a JSON array of objects with a "text" field'
+NO_ARTICLES = (
+    'holds no articles: expected JSON Lines or a JSON array of objects with a "text" field'
+)
 
 
 @dataclass(frozen=True)
