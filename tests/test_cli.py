@@ -1,4 +1,7 @@
+import contextlib
 import json
+import os
+import pty
 import select
 import subprocess
 import sys
@@ -76,10 +79,48 @@ def test_classify_streams_results_while_stdin_is_still_open(trained_model):
     assert process.wait(timeout=120) == 0
 
 
+def _with_stderr_on_a_terminal(command: list[str]) -> tuple[str, str]:
+    """Run `command` with stdout piped and stderr on a pseudo-terminal; return both outputs."""
+    terminal, stderr = pty.openpty()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT)
+    os.close(stderr)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the process closed the terminal
+        while chunk := os.read(terminal, 4096):
+            shown += chunk
+    os.close(terminal)
+    stdout, _ = process.communicate(timeout=120)
+    return stdout.decode(), shown.decode(errors="replace")
+
+
+def test_long_work_shows_progress_on_a_terminal_and_only_there(trained_model):
+    classify = [sys.executable, "-m", "tematik", "classify", "--model", str(trained_model)]
+    stdout, shown = _with_stderr_on_a_terminal([*classify, "--json", "seeds/"])
+    assert "scoring articles: 5" in shown
+    assert [json.loads(line)["id"] for line in stdout.splitlines()] == [
+        f"seeds/{seed.name}" for seed in SEEDS
+    ]
+    evaluate = ["evaluate", "--model", str(trained_model), "--data", "labels/seeds.jsonl"]
+    stdout, shown = _with_stderr_on_a_terminal([sys.executable, "-m", "tematik", *evaluate])
+    assert "scoring articles" in shown and "5/5" in shown and "macro-F1" in stdout
+    piped = run_cli(*evaluate)
+    assert piped.exit_code == 0 and "scoring" not in piped.stderr
+
+
 def test_classify_prints_a_table_by_default(trained_model):
     result = run_cli("classify", "--model", trained_model, SEEDS[0])
     assert result.exit_code == 0, result.output
     assert "themes" in result.stdout and "diplomacy" in result.stdout
+
+
+def test_the_table_shows_whole_file_names(trained_model, tmp_path, monkeypatch):
+    names = [f"laporan-kunjungan-menteri-luar-negeri-ke-tokyo-bagian-{part}.txt" for part in (1, 2)]
+    for name in names:
+        (tmp_path / name).write_text(SEEDS[0].read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = run_cli("classify", "--model", trained_model, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert all(str(tmp_path / name) in result.stdout for name in names)
 
 
 def test_classify_reads_jsonl_and_stdin(trained_model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -261,13 +262,12 @@ def evaluate(
         typer.echo(f"wrote the report {written / 'report.md'}", err=True)
 
 
-def _scores_with_progress(classifier, texts: list[str]):
+def _scores_with_progress(classifier: ThemeClassifier, texts: list[str]) -> np.ndarray:
     import numpy as np
 
-    chunks = [texts[i : i + CLASSIFY_CHUNK] for i in range(0, len(texts), CLASSIFY_CHUNK)]
+    scores = []
     with _progress(len(texts)) as advance:
-        scores = []
-        for chunk in chunks:
+        for chunk in _growing_chunks(iter(texts), FIRST_CHUNK, CLASSIFY_CHUNK):
             scores.append(classifier.predict_proba(chunk))
             advance(len(chunk))
     return np.concatenate(scores)
@@ -324,18 +324,23 @@ def classify(
     failures = 0
     stream = read_articles(paths or ["-"])
     printed_header = False
-    for chunk in _growing_chunks(stream, FIRST_CHUNK, CLASSIFY_CHUNK):
-        articles, unreadable = _readable(chunk)
-        failures += unreadable
-        predictions = classifier.predict([a.text for a in articles])
-        if as_json:
-            for article, prediction in zip(articles, predictions, strict=True):
-                typer.echo(
-                    json.dumps({"id": article.id, **prediction.to_dict()}, ensure_ascii=False)
+    # Results on a terminal show the progress themselves; written elsewhere, a bar shows it.
+    with _progress(None, shown=not sys.stdout.isatty()) as advance:
+        for chunk in _growing_chunks(stream, FIRST_CHUNK, CLASSIFY_CHUNK):
+            articles, unreadable = _readable(chunk)
+            failures += unreadable
+            predictions = classifier.predict([a.text for a in articles])
+            if as_json:
+                for article, prediction in zip(articles, predictions, strict=True):
+                    typer.echo(
+                        json.dumps({"id": article.id, **prediction.to_dict()}, ensure_ascii=False)
+                    )
+            elif articles:
+                _print_predictions(
+                    articles, predictions, classifier.labels, header=not printed_header
                 )
-        elif articles:
-            _print_predictions(articles, predictions, classifier.labels, header=not printed_header)
-            printed_header = True
+                printed_header = True
+            advance(len(articles))
     if failures:
         raise TematikError(f"{failures} input(s) could not be classified (listed above)")
 
@@ -379,7 +384,7 @@ def _print_predictions(articles, predictions, labels: list[str], header: bool) -
     from rich.table import Table
 
     table = Table(show_header=header, box=None, pad_edge=False)
-    table.add_column("article", max_width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("article", overflow="fold")  # whole, wrapped if the terminal is narrow
     table.add_column("themes", min_width=14)
     for label in labels:
         table.add_column(label.split("_")[0], justify="right", min_width=5)
@@ -648,26 +653,25 @@ def _print_suggestions(suggestions: list[Suggestion], scored: _Scored) -> None:
     _console().print(table)
 
 
-class _progress:
-    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
+@contextlib.contextmanager
+def _progress(total: int | None, shown: bool = True) -> Iterator[Callable[[int], None]]:
+    """Articles scored so far, as a bar on stderr while it is a terminal; `total` None: a count.
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar = None
+    Yields the function that adds scored articles. Lines written to stderr meanwhile print above
+    the bar.
+    """
+    if not (shown and sys.stderr.isatty()):
+        yield lambda n: None
+        return
+    from rich.progress import Progress
 
-    def __enter__(self) -> Callable[[int], None]:
-        if not sys.stderr.isatty():
-            return lambda n: None
-        from rich.progress import Progress
-
-        self.bar = Progress(console=_console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("scoring articles", total=self.total)
-        return lambda n: self.bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
+    columns = [*Progress.get_default_columns(), "{task.completed}/{task.total}"]
+    if total is None:
+        columns = ["{task.description}: {task.completed}", "{task.elapsed:.0f} s"]
+    console = _console(stderr=True)
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False) as bar:
+        task = bar.add_task("scoring articles", total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def main() -> None:
