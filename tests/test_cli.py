@@ -26,6 +26,28 @@ def test_help_answers_at_once_without_torch():
     assert time.monotonic() - started < 5  # generous; bench/ measures the real figure
 
 
+def test_every_command_describes_every_option_and_flags_take_no_value():
+    import typer
+
+    from tematik.cli import app
+
+    for name, command in typer.main.get_command(app).commands.items():
+        assert command.help, name
+        undescribed = [param.name for param in command.params if not param.help]
+        assert not undescribed, f"{name}: {undescribed}"
+        shown = run_cli(name, "--help").output
+        assert "<bool>" not in shown, f"{name} --help shows a flag as taking a value"
+
+
+def test_version_names_tematik_and_its_libraries():
+    from importlib.metadata import version
+
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"tematik {version('tematik')} (Python ")
+    assert f"transformers {version('transformers')}" in result.output
+
+
 def test_classify_seeds_as_json(trained_model):
     result = run_cli("classify", "--model", trained_model, "--json", "seeds/")
     assert result.exit_code == 0, result.output

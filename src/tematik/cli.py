@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from tematik.suggestions import Suggestion
 
 app = typer.Typer(
-    help="Tag Indonesian news articles with security themes, and train the model that does it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -38,7 +37,44 @@ MODELS_HOME = Path("model")
 CLASSIFY_CHUNK = 64
 FIRST_CHUNK = 8
 """`classify` scores 8 articles first, so results show within seconds, then doubles to 64."""
+REPORTED_LIBRARIES = ("torch", "transformers", "accelerate", "datasets", "onnxruntime")
 INT8_HELP = "Score with int8 weights on the CPU: faster, nearly the same scores."
+
+
+def _print_versions(asked: bool) -> None:
+    if asked:
+        typer.echo(_versions())
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_versions,
+            is_eager=True,
+            help="Print the versions of tematik and the libraries it runs on, and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Tag Indonesian news articles with security themes, and train the model that does it."""
+
+
+def _versions() -> str:
+    """tematik's version and those of the libraries it runs on, read without importing them."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    def known(package: str) -> str:
+        try:
+            return installed(package)
+        except PackageNotFoundError:
+            return "not installed"
+
+    libraries = ", ".join(f"{name} {known(name)}" for name in REPORTED_LIBRARIES)
+    return f"tematik {known('tematik')} (Python {sys.version.split()[0]}; {libraries})"
 
 
 def _user_errors(command: Callable) -> Callable:
@@ -133,13 +169,20 @@ def train(
     ] = None,
     output: Annotated[str | None, typer.Option(help="Model directory to write.")] = None,
     epochs: Annotated[float | None, typer.Option(help="Maximum epochs.")] = None,
-    learning_rate: Annotated[float | None, typer.Option()] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option(help="Peak learning rate, reached after warm-up.")
+    ] = None,
     batch_size: Annotated[int | None, typer.Option(help="Articles per step.")] = None,
     max_length: Annotated[int | None, typer.Option(help="Tokens per window.")] = None,
     stride: Annotated[
         int | None, typer.Option(help="Tokens shared by consecutive windows.")
     ] = None,
-    seed: Annotated[int | None, typer.Option()] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Seed of the split, the new head and the data order (same seed, same model)."
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an existing model directory.")
     ] = False,
@@ -298,7 +341,8 @@ def classify(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help=".txt files, folders of them, .jsonl files, or - for stdin.", show_default=False
+            help="Text files, folders of .txt files, .jsonl or .json files, or - for stdin.",
+            show_default=False,
         ),
     ] = None,
     model: Annotated[
