@@ -22,7 +22,7 @@ from tematik.errors import TematikError
 if TYPE_CHECKING:
     import numpy as np
 
-    from tematik.classifier import ThemeClassifier
+    from tematik.classifier import Prediction, ThemeClassifier
     from tematik.inputs import Article, Unreadable
     from tematik.schema import Schema
     from tematik.suggestions import Suggestion
@@ -375,10 +375,7 @@ def classify(
             failures += unreadable
             predictions = classifier.predict([a.text for a in articles])
             if as_json:
-                for article, prediction in zip(articles, predictions, strict=True):
-                    typer.echo(
-                        json.dumps({"id": article.id, **prediction.to_dict()}, ensure_ascii=False)
-                    )
+                _print_json_lines(articles, predictions)
             elif articles:
                 _print_predictions(
                     articles, predictions, classifier.labels, header=not printed_header
@@ -422,6 +419,11 @@ def _growing_chunks(items: Iterator, first: int, largest: int) -> Iterator[list]
     while chunk := list(islice(items, size)):
         yield chunk
         size = min(2 * size, largest)
+
+
+def _print_json_lines(articles: list[Article], predictions: list[Prediction]) -> None:
+    for article, prediction in zip(articles, predictions, strict=True):
+        typer.echo(json.dumps({"id": article.id, **prediction.to_dict()}, ensure_ascii=False))
 
 
 def _print_predictions(articles, predictions, labels: list[str], header: bool) -> None:
