@@ -90,6 +90,7 @@ def _is_object(line: str) -> bool:
 
 
 _AS_JSON = "export the project from Label Studio as JSON"
+# For each --from, the kinds of file it does not read, and what to do instead.
 _WRONG_KIND = {
     "label-studio": {
         ExportKind.LABEL_STUDIO_MIN: f"it keeps no annotators' choices to settle; {_AS_JSON} "
