@@ -95,3 +95,17 @@ def test_absolute_patterns_and_names_with_pattern_characters_are_read(tmp_path, 
         result = run_cli("validate", pattern, *schema)
         assert result.exit_code == 0, result.output
         assert f"{articles} articles" in result.output
+
+
+def test_json_that_python_cannot_parse_is_a_problem_not_a_crash(tmp_path):
+    """Deep nesting (RecursionError) and a 5,000-digit number (ValueError) are invalid JSON too."""
+    broken = _write_lines(
+        tmp_path / "odd.jsonl",
+        _entry("a", "Menlu bertemu di Jakarta.", ["diplomacy"]),
+        "[" * 5000,
+        "1" * 5000,
+    )
+    result = run_cli("validate", broken)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{broken}:2: invalid JSON (nested too deeply" in result.output
+    assert f"{broken}:3: invalid JSON (number too long" in result.output

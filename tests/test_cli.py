@@ -270,3 +270,11 @@ def test_evaluate_rejects_unknown_labels_in_data(trained_model, tmp_path):
     result = run_cli("evaluate", "--model", trained_model, "--data", data)
     assert result.exit_code == 2
     assert f"{data}:1: unknown label 'cyber'" in result.output
+
+
+def test_json_rows_python_cannot_parse_are_named_not_a_crash(trained_model, tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "ok", "text": "Menlu bertemu."}) + "\n" + "[" * 5000 + "\n")
+    result = run_cli("classify", "--model", trained_model, "--json", rows)
+    assert result.exit_code == 2 and json.loads(result.stdout)["id"] == "ok"
+    assert f"skipped {rows}:2: invalid JSON (nested too deeply)" in result.stderr

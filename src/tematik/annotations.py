@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tematik.errors import TematikError
-from tematik.files import read_utf8
+from tematik.files import parse_json, read_utf8
 from tematik.schema import Schema
 
 DEFAULT_ANNOTATIONS = "labels/*.jsonl"
@@ -137,7 +137,7 @@ def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tupl
 def parse_line(line: str, schema: Schema) -> Record | str:
     """Parse one JSON Lines entry into a record, or return what is wrong with it."""
     try:
-        entry = json.loads(line)
+        entry = parse_json(line)
     except json.JSONDecodeError as error:
         return f"invalid JSON ({error.msg} at column {error.colno})"
     if not isinstance(entry, dict):

@@ -15,7 +15,7 @@ import numpy as np
 
 from tematik.annotations import Record
 from tematik.errors import TematikError
-from tematik.files import read_utf8, write_atomic
+from tematik.files import parse_json, read_utf8, write_atomic
 from tematik.inputs import Article
 from tematik.metrics import apply_thresholds
 from tematik.schema import Schema
@@ -66,7 +66,7 @@ class ExportKind(Enum):
 def export_kind(text: str) -> ExportKind:
     """The kind of export `text` is, judged by its structure and first item."""
     try:
-        whole = json.loads(text)
+        whole = parse_json(text)
     except json.JSONDecodeError:
         first = next((line.strip() for line in text.split("\n") if line.strip()), "")
         if first.startswith("{"):
@@ -84,7 +84,7 @@ def export_kind(text: str) -> ExportKind:
 
 def _is_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(parse_json(line), dict)
     except json.JSONDecodeError:
         return False
 
@@ -226,7 +226,7 @@ def _chosen(result: object) -> list:
 
 def _import_example(where: str, number: int, line: str, schema: Schema, imported: Imported) -> None:
     try:
-        entry = json.loads(line)
+        entry = parse_json(line)
     except json.JSONDecodeError as error:
         imported.problems.append(f"{where}: invalid JSON ({error.msg} at column {error.colno})")
         return
@@ -373,7 +373,7 @@ def write_label_studio(tasks: list[dict], path: Path, config: Path, schema: Sche
 
 def _load_json(path: Path, text: str) -> object:
     try:
-        return json.loads(text)
+        return parse_json(text)
     except json.JSONDecodeError as error:
         raise TematikError(
             f"{path}: not a JSON file ({error.msg} at line {error.lineno}); "

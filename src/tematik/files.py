@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -30,6 +31,18 @@ def read_utf8(path: Path, if_missing: str = "") -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise TematikError(f"{path}:{line}: not UTF-8 text; save the file as UTF-8") from None
+
+
+def parse_json(text: str) -> object:
+    """`json.loads` of a user's text, failing only with `json.JSONDecodeError`: Python's parser
+    also raises RecursionError on deep nesting and ValueError on an integer of 4,301 digits."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as error:
+        problem = "nested too deeply" if isinstance(error, RecursionError) else "number too long"
+        raise json.JSONDecodeError(problem, text, 0) from None
 
 
 def check_destinations(paths: Iterable[Path], overwrite: bool) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from tematik.files import parse_json
+
 STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # The longest article read: 100 KB is about 15,000 words, several times the longest news feature
@@ -158,7 +160,7 @@ def _from_jsonl(name: str, lines: Iterable[bytes]) -> Iterator[Article | Unreada
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
+            entry = parse_json(line)
         except json.JSONDecodeError as error:
             entry = error
         if first and not _has_text(entry):
@@ -178,7 +180,7 @@ def _from_json(name: str, data: bytes) -> Iterator[Article | Unreadable]:
         yield Unreadable(name, str(error))
         return
     try:
-        entries = json.loads(text)
+        entries = parse_json(text)
     except json.JSONDecodeError:
         yield from _from_jsonl(name, (line.encode() for line in text.split("\n")))
         return
