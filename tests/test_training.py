@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -275,25 +276,34 @@ def test_same_seed_same_data_gives_the_same_model(tiny_base_model, tmp_path):
     assert _outcome(tmp_path / "first") == _outcome(tmp_path / "second")
 
 
-def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_model, tmp_path):
-    args = _resumable_run(tiny_base_model, tmp_path)
-    assert run_cli(*args, "--output", tmp_path / "whole").exit_code == 0
-    output = tmp_path / "cut"
+def _terminated(args: list[str], ready: Callable[[], object]) -> str:
+    """Start `tematik` with `args`, send SIGTERM once `ready()`, and return its stderr."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tematik", *args, "--output", str(output)],
+        [sys.executable, "-m", "tematik", *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    checkpoints = tmp_path / "cut.incomplete" / "checkpoints"
     deadline = time.monotonic() + 120
-    while not list(checkpoints.glob("checkpoint-*/trainer_state.json")):
-        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint appeared"
-        time.sleep(0.02)
+    while not ready():
+        assert process.poll() is None and time.monotonic() < deadline, "not ready in 120 s"
+        time.sleep(0.01)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
+    return stderr
+
+
+def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_model, tmp_path):
+    args = _resumable_run(tiny_base_model, tmp_path)
+    assert run_cli(*args, "--output", tmp_path / "whole").exit_code == 0
+    output = tmp_path / "cut"
+    checkpoints = tmp_path / "cut.incomplete" / "checkpoints"
+    stderr = _terminated(
+        [*args, "--output", str(output)],
+        lambda: list(checkpoints.glob("checkpoint-*/trainer_state.json")),
+    )
     assert "--resume" in stderr and "Traceback" not in stderr
     assert not output.exists()
 
@@ -311,21 +321,8 @@ def test_sigterm_in_the_first_epoch_says_there_is_nothing_to_resume(tiny_base_mo
     args = _resumable_run(tiny_base_model, tmp_path)
     args[args.index("labels/seeds.jsonl")] = "labels/authored.jsonl"  # a longer first epoch
     output = tmp_path / "early"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tematik", *args, "--output", str(output)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     staging = tmp_path / "early.incomplete"
-    deadline = time.monotonic() + 120
-    while not (staging / "recipe.json").exists():
-        assert process.poll() is None and time.monotonic() < deadline, "training never started"
-        time.sleep(0.01)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    stderr = _terminated([*args, "--output", str(output)], (staging / "recipe.json").exists)
     assert "interrupted before the first epoch finished" in stderr
     assert "nothing to resume; run the same command again, without --resume" in stderr
     assert not output.exists() and not staging.exists()
