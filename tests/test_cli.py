@@ -27,16 +27,21 @@ def test_help_answers_at_once_without_torch():
 
 
 def test_every_command_describes_every_option_and_flags_take_no_value():
-    import typer
+    from typing import get_type_hints
 
     from tematik.cli import app
 
-    for name, command in typer.main.get_command(app).commands.items():
-        assert command.help, name
-        undescribed = [param.name for param in command.params if not param.help]
-        assert not undescribed, f"{name}: {undescribed}"
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__
         shown = run_cli(name, "--help").output
         assert "<bool>" not in shown, f"{name} --help shows a flag as taking a value"
+        squashed = "".join(shown.replace("│", "").split())  # help wraps over panel lines
+        hints = get_type_hints(command.callback, include_extras=True)
+        hints.pop("return")
+        for parameter, hint in hints.items():
+            declared = [info.help for info in getattr(hint, "__metadata__", ())]
+            assert declared and declared[0], f"{name}: {parameter} has no help"
+            assert "".join(declared[0].split()) in squashed, f"{name} --help hides {parameter}"
 
 
 def test_version_names_tematik_and_its_libraries():
