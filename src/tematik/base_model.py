@@ -13,9 +13,9 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging
 
 from tematik.errors import TematikError, reason
+from tematik.recipe import OFFLINE_RECIPE_PATH
 from tematik.schema import Schema
 
-OFFLINE_RECIPE = "train/offline-minilm.yaml"
 HUB_PROBE_SECONDS = 5.0
 """How long to wait for the Hub to answer before loading from the cache alone."""
 
@@ -83,7 +83,7 @@ def hub_access(location: str) -> HubAccess:
 
 def _cannot_load(name: str, access: HubAccess, error: Exception) -> str:
     """One line: why the base model did not load, and the fixes that can work from here."""
-    offline = f"or train offline with `tematik train {OFFLINE_RECIPE}`"
+    offline = f"or train offline with `tematik train {OFFLINE_RECIPE_PATH}`"
     if access is HubAccess.OFFLINE:
         return (
             f"base model {name!r} is not in the Hugging Face cache and HF_HUB_OFFLINE is set; "

@@ -408,9 +408,11 @@ def _newest_model() -> Path:
 
     candidates = sorted(MODELS_HOME.glob(f"*/{SETTINGS_FILE}"), key=lambda p: p.stat().st_mtime)
     if not candidates:
+        from tematik.recipe import OFFLINE_RECIPE_PATH
+
         raise TematikError(
             f"no trained model under {MODELS_HOME}/; train one with `tematik train` "
-            "(offline: `tematik train train/offline-minilm.yaml`) or pass --model DIR"
+            f"(offline: `tematik train {OFFLINE_RECIPE_PATH}`) or pass --model DIR"
         )
     newest = candidates[-1].parent
     typer.echo(f"using model {newest} (newest under {MODELS_HOME}/; choose with --model)", err=True)

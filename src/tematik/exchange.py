@@ -63,22 +63,28 @@ class ExportKind(Enum):
     OTHER = "neither JSON nor JSON Lines"
 
 
-def export_kind(text: str) -> ExportKind:
-    """The kind of export `text` is, judged by its structure and first item."""
+def export_kind(text: str) -> tuple[ExportKind, object]:
+    """The kind of export `text` is, judged by its structure and first item, and `text` parsed
+    as one JSON document (or the JSONDecodeError saying why it is none)."""
     try:
         whole = parse_json(text)
-    except json.JSONDecodeError:
-        first = next((line.strip() for line in text.split("\n") if line.strip()), "")
-        if first.startswith("{"):
-            return ExportKind.JSON_LINES if _is_object(first) else ExportKind.OTHER
-        if not first.startswith("[") and ("," in first or "\t" in first):
-            return ExportKind.TABLE
-        return ExportKind.OTHER
+    except json.JSONDecodeError as error:
+        return _kind_of_lines(text), error
     if isinstance(whole, dict):  # JSON Lines of one line
-        return ExportKind.JSON_LINES
+        return ExportKind.JSON_LINES, whole
     if isinstance(whole, list) and all(isinstance(item, dict) for item in whole[:1]):
         tasks = not whole or "data" in whole[0]  # JSON-MIN flattens each task's data
-        return ExportKind.LABEL_STUDIO if tasks else ExportKind.LABEL_STUDIO_MIN
+        return (ExportKind.LABEL_STUDIO if tasks else ExportKind.LABEL_STUDIO_MIN), whole
+    return ExportKind.OTHER, whole
+
+
+def _kind_of_lines(text: str) -> ExportKind:
+    """The kind of a text that is not one JSON document, judged by its first line."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if first.startswith("{"):
+        return ExportKind.JSON_LINES if _is_object(first) else ExportKind.OTHER
+    if not first.startswith("[") and ("," in first or "\t" in first):
+        return ExportKind.TABLE
     return ExportKind.OTHER
 
 
@@ -107,9 +113,8 @@ _WRONG_KIND = {
 }
 
 
-def _refuse_other_kinds(path: Path, text: str, tool: str) -> None:
+def _refuse_other_kinds(path: Path, kind: ExportKind, tool: str) -> None:
     """One line, not one per row, when the file is another tool's or another format's export."""
-    kind = export_kind(text)
     fix = _WRONG_KIND[tool].get(kind)
     if fix:
         raise TematikError(f"{path}: {kind.value}, not what --from {tool} reads; {fix}")
@@ -117,9 +122,12 @@ def _refuse_other_kinds(path: Path, text: str, tool: str) -> None:
 
 def read_label_studio(path: Path, schema: Schema) -> Imported:
     """A Label Studio JSON export's tasks as annotations (`resolve` settles several annotators)."""
-    text = read_utf8(path)
-    _refuse_other_kinds(path, text, "label-studio")
-    tasks = _load_json(path, text)
+    kind, tasks = export_kind(read_utf8(path))
+    _refuse_other_kinds(path, kind, "label-studio")
+    if isinstance(tasks, json.JSONDecodeError):
+        raise TematikError(
+            f"{path}: not a JSON file ({tasks.msg} at line {tasks.lineno}); {_AS_JSON}"
+        )
     if not isinstance(tasks, list):
         raise TematikError(
             f"{path}: expected a list of tasks; export the project from Label Studio as JSON"
@@ -133,7 +141,7 @@ def read_label_studio(path: Path, schema: Schema) -> Imported:
 def read_doccano(path: Path, schema: Schema) -> Imported:
     """The examples of a doccano text-classification JSONL export (`label` or `labels`)."""
     text = read_utf8(path)
-    _refuse_other_kinds(path, text, "doccano")
+    _refuse_other_kinds(path, export_kind(text)[0], "doccano")
     imported = Imported()
     for number, line in enumerate(text.split("\n"), 1):
         if line.strip():
@@ -369,13 +377,3 @@ def write_label_studio(tasks: list[dict], path: Path, config: Path, schema: Sche
     schema's themes, both written whole or neither."""
     tasks_json = json.dumps(tasks, ensure_ascii=False, indent=2) + "\n"
     write_atomic({path: tasks_json, config: label_config(schema)})
-
-
-def _load_json(path: Path, text: str) -> object:
-    try:
-        return parse_json(text)
-    except json.JSONDecodeError as error:
-        raise TematikError(
-            f"{path}: not a JSON file ({error.msg} at line {error.lineno}); "
-            "export the project from Label Studio as JSON"
-        ) from None

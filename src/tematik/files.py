@@ -61,7 +61,6 @@ def write_atomic(files: Mapping[Path, str]) -> None:
     renamed into place once all are written."""
     check_destinations(files, overwrite=True)
     temporary = {path: path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in files}
-    path = next(iter(files), None)
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,8 @@ from tematik.files import read_utf8
 from tematik.preparation import POOLING_METHODS, WindowSettings
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
+OFFLINE_RECIPE_PATH = Path("train/offline-minilm.yaml")
+"""The recipe on a base model that ships in a Python package: training without the Hub."""
 PRECISIONS = ("auto", "fp32", "tf32", "bf16", "fp16")
 
 
