@@ -109,3 +109,35 @@ def test_json_that_python_cannot_parse_is_a_problem_not_a_crash(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{broken}:2: invalid JSON (nested too deeply" in result.output
     assert f"{broken}:3: invalid JSON (number too long" in result.output
+
+
+def test_validate_refuses_files_that_datasets_cannot_load_together(tmp_path):
+    import datasets
+    import pytest
+
+    first = _write_lines(
+        tmp_path / "a.jsonl",
+        json.dumps({"id": "a", "text": "Menlu bertemu.", "labels": [], "note": "x"}),
+    )
+    other = _write_lines(
+        tmp_path / "b.jsonl",
+        json.dumps({"id": "b", "text": "Rudal.", "labels": [], "url": "https://contoh.id/1"}),
+    )
+    typed = _write_lines(
+        tmp_path / "c.jsonl",
+        json.dumps({"id": "c", "text": "Sanksi.", "labels": [], "note": 3}),
+        json.dumps({"id": "d", "text": "Cip.", "labels": [], "note": "baca ulang"}),
+    )
+    for files in ([first, other], [other, first]):
+        with pytest.raises(datasets.exceptions.DatasetGenerationError):
+            datasets.load_dataset(
+                "json", data_files=list(map(str, files)), cache_dir=str(tmp_path / "cache")
+            )
+    result = run_cli("validate", first, other, typed)
+    assert result.exit_code == 2
+    assert f"{other}:0: columns differ from {first} (has url; lacks note): " in result.stderr
+    assert "datasets.load_dataset cannot load these files together" in result.stderr
+    assert f"{typed}:0: values of different types in column note (number and text)" in (
+        result.stderr
+    )
+    assert run_cli("validate", first, tmp_path / "a.jsonl").exit_code == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS, tiny_training
+from tool_exports import prodigy_manual, studio_choices
 
 from tematik.annotations import parse_line
 from tematik.schema import load_schema
@@ -74,7 +75,7 @@ def project(tmp_path_factory) -> Path:
 
 
 def _write_exports(root: Path) -> None:
-    """The Label Studio and doccano exports the README imports."""
+    """The Label Studio, doccano and Prodigy exports the README imports."""
     tasks = [
         {
             "id": number,
@@ -82,7 +83,7 @@ def _write_exports(root: Path) -> None:
             "annotations": [
                 {
                     "id": number,
-                    "result": [{"type": "choices", "value": {"choices": labels}}] if labels else [],
+                    "result": [studio_choices(*labels)] if labels else [],
                 }
             ],
         }
@@ -94,6 +95,11 @@ def _write_exports(root: Path) -> None:
         for number, (text, labels) in enumerate(EXPORTED, 1)
     ]
     (root / "admin.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    answers = [
+        prodigy_manual(number, f"{text} (prodigy)", [label.upper() for label in labels])
+        for number, (text, labels) in enumerate(EXPORTED, 1)
+    ]
+    (root / "tema.jsonl").write_text("\n".join(answers) + "\n", encoding="utf-8")
 
 
 def test_every_code_block_runs_as_written(project, tiny_base_model, monkeypatch):

@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tematik.errors import TematikError
-from tematik.files import parse_json, read_utf8
+from tematik.files import parse_json, read_utf8, write_atomic
 from tematik.schema import Schema
 
 DEFAULT_ANNOTATIONS = "labels/*.jsonl"
 REQUIRED_FIELDS = ("id", "text", "labels")
+COLUMNS = (*REQUIRED_FIELDS, "source", "note")
+"""The columns of every annotation file tematik writes, on every line: files read together
+need one set of columns for `datasets.load_dataset("json", ...)` to load them together."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,20 @@ class AnnotationSet:
     records: list[Record]
     problems: list[str]
     files: list[str]
+    columns: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """Per file, the JSON types each of its columns holds (null left out)."""
+
+    def column_problems(self) -> list[str]:
+        """Why `datasets` could not load these files together: their columns differ, or a column
+        holds values of different JSON types."""
+        if not self.columns:
+            return []
+        first, *others = self.columns
+        problems = [_mixed_types(path, columns) for path, columns in self.columns.items()]
+        problems += [
+            _other_columns(path, self.columns[path], first, self.columns[first]) for path in others
+        ]
+        return [problem for problem in problems if problem]
 
     def summary(self, schema: Schema) -> dict:
         """Counts a person checks before training: articles, themes, length in words."""
@@ -83,10 +100,14 @@ def read_annotations(patterns: Iterable[str | Path], schema: Schema) -> Annotati
     files = expand_paths(patterns)
     records: list[Record] = []
     problems: list[str] = []
+    columns: dict[str, dict[str, set[str]]] = {}
     seen_ids: dict[str, str] = {}
     seen_texts: dict[str, str] = {}
     for path in files:
+        file_columns = columns.setdefault(str(path), {})
         for where, record in _read_file(path, schema, problems):
+            for name, value in _columns(record).items():
+                file_columns.setdefault(name, set()).update(_json_type(value))
             if record.id in seen_ids:
                 problems.append(f"{where}: id {record.id!r} already used at {seen_ids[record.id]}")
                 continue
@@ -98,7 +119,7 @@ def read_annotations(patterns: Iterable[str | Path], schema: Schema) -> Annotati
                 continue
             seen_ids[record.id] = seen_texts[text_key] = where
             records.append(record)
-    return AnnotationSet(records=records, problems=problems, files=[str(p) for p in files])
+    return AnnotationSet(records, problems, [str(p) for p in files], columns)
 
 
 def load_annotations(patterns: Iterable[str | Path], schema: Schema) -> list[Record]:
@@ -159,3 +180,64 @@ def parse_line(line: str, schema: Schema) -> Record | str:
         return "a label is listed twice"
     extra = {key: value for key, value in entry.items() if key not in REQUIRED_FIELDS}
     return Record(id=entry["id"], text=entry["text"], labels=tuple(labels), extra=extra)
+
+
+def _columns(record: Record) -> dict[str, object]:
+    return {"id": record.id, "text": record.text, "labels": list(record.labels), **record.extra}
+
+
+def _json_type(value: object) -> set[str]:
+    """The JSON type of a value, as a user reads it; none for null, which fits any column."""
+    if value is None:
+        return set()
+    names = {bool: "true/false", int: "number", float: "number", str: "text", list: "a list"}
+    return {names.get(type(value), "an object")}
+
+
+_SAME_COLUMNS = (
+    "datasets.load_dataset cannot load these files together; give every file the same columns "
+    f"(tematik writes {', '.join(COLUMNS)})"
+)
+
+
+def _mixed_types(path: str, columns: dict[str, set[str]]) -> str | None:
+    mixed = [
+        f"{name} ({' and '.join(sorted(types))})"
+        for name, types in columns.items()
+        if len(types) > 1
+    ]
+    if mixed:
+        return (
+            f"{path}:0: values of different types in column {', '.join(mixed)}; "
+            "datasets.load_dataset cannot load this file; give each column one type"
+        )
+    return None
+
+
+def _other_columns(
+    path: str, columns: dict[str, set[str]], first: str, expected: dict[str, set[str]]
+) -> str | None:
+    """How a file's columns differ from those of the first file read with it, if they do."""
+    added, missing = (
+        sorted(columns.keys() - expected.keys()),
+        sorted(expected.keys() - columns.keys()),
+    )
+    retyped = sorted(
+        name
+        for name in columns.keys() & expected.keys()
+        if columns[name] and expected[name] and columns[name] != expected[name]
+    )
+    differences = [
+        *([f"has {', '.join(added)}"] if added else []),
+        *([f"lacks {', '.join(missing)}"] if missing else []),
+        *([f"{', '.join(retyped)} of another type"] if retyped else []),
+    ]
+    if differences:
+        return f"{path}:0: columns differ from {first} ({'; '.join(differences)}): {_SAME_COLUMNS}"
+    return None
+
+
+def write_annotations(records: Iterable[Record], path: Path) -> None:
+    """An annotation file with the columns `COLUMNS` on every line, written whole or not at all."""
+    rows = ({name: _columns(record).get(name, "") for name in COLUMNS} for record in records)
+    write_atomic({path: "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)})

@@ -125,20 +125,20 @@ def validate(
 ) -> None:
     """Check annotation files against the schema and print counts per theme.
 
-    Default files: labels/*.jsonl. Exit 0 when clean; exit 2 listing every problem as
-    file:line: message.
+    Default files: labels/*.jsonl. Files read together must also have the same columns, so that
+    datasets.load_dataset loads them together. Exit 0 when clean; exit 2 listing every problem
+    as file:line: message.
     """
     from tematik.annotations import DEFAULT_ANNOTATIONS, read_annotations
     from tematik.schema import load_schema
 
     loaded_schema = load_schema(schema)
     annotations = read_annotations(files or [DEFAULT_ANNOTATIONS], loaded_schema)
-    if annotations.problems:
-        for problem in annotations.problems:
+    problems = annotations.problems + annotations.column_problems()
+    if problems:
+        for problem in problems:
             typer.echo(problem, err=True)
-        raise TematikError(
-            f"{len(annotations.problems)} problem(s) in {len(annotations.files)} file(s)"
-        )
+        raise TematikError(f"{len(problems)} problem(s) in {len(annotations.files)} file(s)")
     _print_summary(annotations.summary(loaded_schema))
 
 
@@ -453,6 +453,13 @@ class Tool(StrEnum):
 
     label_studio = "label-studio"
     doccano = "doccano"
+    prodigy = "prodigy"
+
+
+CONTROL_HELP = (
+    "Label Studio: the Choices control holding the themes (default: the one whose choices "
+    "name themes)."
+)
 
 
 @app.command("import")
@@ -461,33 +468,39 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="Label Studio JSON export or doccano JSONL export.", show_default=False
+            help="Label Studio JSON export, doccano JSONL export, or Prodigy dataset "
+            "(prodigy db-out).",
+            show_default=False,
         ),
     ],
     tool: Annotated[Tool, typer.Option("--from", help="The tool that exported FILE.")],
     output: Annotated[Path, typer.Option(help="Annotation file to write.")] = Path(
         "labels/imported.jsonl"
     ),
+    control: Annotated[str | None, typer.Option(help=CONTROL_HELP, show_default=False)] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an existing output file.")
     ] = False,
     schema: Annotated[Path, typer.Option(help="Label schema.")] = Path("labels/themes.yaml"),
 ) -> None:
-    """Turn a Label Studio or doccano export into a tematik annotation file.
+    """Turn a Label Studio, doccano or Prodigy export into a tematik annotation file.
 
-    Choices may be theme ids or Indonesian names. Several annotators on a task: a ground-truth
-    annotation wins, otherwise a theme needs more than half of them. Skipped tasks and tasks tied
-    on a theme are listed on stderr and left out (exit 0). An unknown choice or a task without
-    text is an error: every one is listed, nothing is written, exit 2.
+    Choices may be theme ids or Indonesian names. Several annotators on a Label Studio task: a
+    ground-truth annotation wins, otherwise a theme needs more than half of them; cancelled and
+    reviewer-rejected annotations do not count. Prodigy answers are merged per text, which needs
+    every theme decided. Skipped, tied or undecided items are listed on stderr and left out
+    (exit 0). An unknown choice, a task without text, or one annotated without the themes'
+    control is an error: every one is listed, nothing is written, exit 2. The file written has
+    the columns id, text, labels, source, note; other fields are dropped, with a notice.
     """
-    from tematik.exchange import read_doccano, read_label_studio, write_annotations
+    from tematik.annotations import COLUMNS, write_annotations
+    from tematik.exchange import import_export
     from tematik.files import check_destinations
     from tematik.schema import load_schema
 
     check_destinations([output], overwrite)
-    read = read_label_studio if tool is Tool.label_studio else read_doccano
-    imported = read(file, load_schema(schema))
-    for line in imported.left_out + imported.problems:
+    imported = import_export(file, tool.value, load_schema(schema), control)
+    for line in imported.notices + imported.left_out + imported.problems:
         typer.echo(line, err=True)
     if imported.problems:
         raise TematikError(
@@ -495,6 +508,13 @@ def import_(
         )
     if not imported.records:
         raise TematikError(f"{file}: no annotated task to import; nothing written")
+    if imported.dropped:
+        fields = ", ".join(f"{name} ({n})" for name, n in sorted(imported.dropped.items()))
+        typer.echo(
+            f"fields dropped (articles that had them): {fields}; annotation files keep the "
+            f"columns {', '.join(COLUMNS)}, so that datasets loads them together",
+            err=True,
+        )
     write_annotations(imported.records, output)
     no_theme = sum(not record.labels for record in imported.records)
     typer.echo(

@@ -1,0 +1,56 @@
+"""doccano: the JSONL export of a text-classification project read as tematik annotations."""
+
+from __future__ import annotations
+
+import json
+
+from tematik.exchange.formats import ExportFile
+from tematik.exchange.imported import Imported, known, theme_of
+from tematik.files import parse_json
+from tematik.schema import Schema
+
+ARTICLE_ID = "article_id"  # a tematik article id, when the example came from tematik
+KEPT_FIELDS = {"id", "text", "label", "labels", ARTICLE_ID, "url", "source", "note"}
+NOT_REPORTED = {"Comments"}  # doccano's own bookkeeping: dropped without a notice
+
+
+def read_doccano(export: ExportFile, schema: Schema) -> Imported:
+    """The examples of a doccano text-classification JSONL export (`label` or `labels`)."""
+    imported = Imported(schema)
+    for number, line in enumerate(export.text.split("\n"), 1):
+        if line.strip():
+            _import_example(f"{export.path}:{number}", number, line, imported)
+    return imported
+
+
+def _import_example(where: str, number: int, line: str, imported: Imported) -> None:
+    try:
+        entry = parse_json(line)
+    except json.JSONDecodeError as error:
+        imported.problems.append(f"{where}: invalid JSON ({error.msg} at column {error.colno})")
+        return
+    if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+        imported.problems.append(f'{where}: expected a JSON object with a "text" field')
+        return
+    if not entry["text"].strip():
+        imported.problems.append(f"{where}: empty text")
+        return
+    labels = entry.get("label", entry.get("labels"))
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        imported.problems.append(
+            f'{where}: "label" must be a list of category names; export a text-classification '
+            "project as JSONL"
+        )
+        return
+    unknown = [label for label in labels if not theme_of(label, imported.schema)]
+    if unknown:
+        imported.problems.append(
+            f"{where}: unknown label {', '.join(map(repr, unknown))}; {known(imported.schema)}"
+        )
+        return
+    example = f"example {entry['id']}" if "id" in entry else f"line {number}"
+    article_id = entry.get(ARTICLE_ID) or f"doccano-{entry.get('id', f'line-{number}')}"
+    source = entry.get("url") or entry.get("source") or f"doccano {example}"
+    themes = [theme_of(label, imported.schema) for label in labels]
+    imported.add(article_id, entry["text"], themes, where, str(source), entry.get("note"))
+    imported.drop(entry.keys() - KEPT_FIELDS - NOT_REPORTED)

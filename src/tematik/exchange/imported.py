@@ -1,0 +1,85 @@
+"""What every reader of a tool's export returns: the annotations, the items left out, the
+problems, and the rule that settles several annotators' choices."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tematik.annotations import Record
+from tematik.schema import Schema
+
+SETTLE_TIE = "mark one annotation as ground truth in Label Studio, or add an annotator"
+
+
+@dataclass
+class Imported:
+    """Annotations read from a tool's export, the items left out, and what could not be mapped."""
+
+    schema: Schema
+    records: list[Record] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    """Skipped, rejected or tied items: not imported, and nothing wrong with the file."""
+    problems: list[str] = field(default_factory=list)
+    """Unknown choices, missing text, unread controls: while there are any, nothing is written."""
+    notices: list[str] = field(default_factory=list)
+    """What the reader chose or dropped, for the user to know: the control read, dropped fields."""
+    dropped: Counter[str] = field(default_factory=Counter)
+    """Fields of the tool's items that no annotation column keeps, by how many items had them."""
+    _seen: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def add(
+        self,
+        article_id: object,
+        text: str,
+        themes: Iterable[str],
+        where: str,
+        source: str,
+        note: object = None,
+    ) -> None:
+        """Keep an article with its themes, or report its id as already used. `source` names the
+        tool's item (or the page it came from); `note` is kept when it is text."""
+        labels = tuple(theme for theme in self.schema.ids if theme in set(themes))
+        extra = {"source": source, "note": note if isinstance(note, str) else ""}
+        record = Record(id=str(article_id), text=text, labels=labels, extra=extra)
+        if record.id in self._seen:
+            self.problems.append(
+                f"{where}: article id {record.id!r} already used by {self._seen[record.id]}"
+            )
+        else:
+            self._seen[record.id] = where
+            self.records.append(record)
+
+    def drop(self, fields: Iterable[str]) -> None:
+        """Count an item's fields that no annotation column keeps."""
+        self.dropped.update(fields)
+
+
+def resolve(
+    choices: Sequence[set[str]], ground_truth: Sequence[bool]
+) -> tuple[set[str], list[str]]:
+    """A task's themes from its annotations' choices, and the themes on which they tie.
+
+    Ground-truth annotations, when there are any, are the only ones counted. A theme is given when
+    more than half of the counted annotations chose it; one chosen by exactly half is a tie.
+    """
+    truths = [chosen for chosen, truth in zip(choices, ground_truth, strict=True) if truth]
+    counted = truths or choices
+    votes = Counter(theme for chosen in counted for theme in chosen)
+    given = {theme for theme, n in votes.items() if 2 * n > len(counted)}
+    return given, sorted(theme for theme, n in votes.items() if 2 * n == len(counted))
+
+
+def theme_names(schema: Schema) -> dict[str, str]:
+    """Theme id by the names a tool may use for it: the id or the Indonesian name, in any case."""
+    return {name.casefold(): theme.id for theme in schema.themes for name in (theme.id, theme.name)}
+
+
+def theme_of(name: object, schema: Schema) -> str | None:
+    """The theme id a tool's label or choice names, or None."""
+    return theme_names(schema).get(str(name).strip().casefold())
+
+
+def known(schema: Schema) -> str:
+    return "known: " + ", ".join(f"{theme.id} ({theme.name})" for theme in schema.themes)

@@ -1,0 +1,291 @@
+"""Label Studio: its JSON export read as tematik annotations, articles written as tasks with
+pre-annotations, and the labelling config for the schema's themes."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from tematik.annotations import Record
+from tematik.errors import TematikError
+from tematik.exchange.formats import ExportFile
+from tematik.exchange.imported import SETTLE_TIE, Imported, known, resolve, theme_of
+from tematik.files import write_atomic
+from tematik.inputs import Article
+from tematik.metrics import apply_thresholds
+from tematik.schema import Schema
+from tematik.suggestions import confidence
+
+FROM_NAME = "themes"  # the <Choices> control of the labelling config
+TO_NAME = "text"  # the <Text> object it labels, filled from a task's data.text
+ARTICLE_ID = "article_id"  # the tematik article id, kept in a task's data
+SHOWN_FIELDS = ("source", "note")  # annotation fields copied into a task's data
+KEPT_FIELDS = {TO_NAME, ARTICLE_ID, "url", *SHOWN_FIELDS}  # a task's data fields read back
+ANNOTATIONS_VERSION = "tematik annotations"  # model_version of pre-annotations made from labels
+UNREAD = (
+    "annotate the themes with a Choices control (tematik export writes its config), "
+    "or leave the task out of the export"
+)
+
+
+def read_label_studio(export: ExportFile, schema: Schema, control: str | None) -> Imported:
+    """A Label Studio JSON export's tasks as annotations (`resolve` settles several annotators).
+
+    The themes are read from the Choices control `control`, or else from the one control whose
+    choices name themes; the results of other controls are ignored.
+    """
+    tasks = export.document
+    imported = Imported(schema)
+    control = _theme_control(export, schema, control)
+    if control:
+        imported.notices.append(f"{export.path}: themes read from the Choices control {control!r}")
+    for position, task in enumerate(tasks, 1):
+        _import_task(f"{export.path}: task {_task_id(task, position)}", task, control, imported)
+    return imported
+
+
+def _task_id(task: object, position: int) -> object:
+    return task.get("id", f"#{position}") if isinstance(task, dict) else f"#{position}"
+
+
+def _theme_control(export: ExportFile, schema: Schema, asked: str | None) -> str | None:
+    """The control whose choices are themes: the one asked for, or the only one naming themes."""
+    chosen = _choices_by_control(export.document)
+    if asked is not None:
+        if asked not in chosen:
+            found = ", ".join(map(repr, sorted(chosen))) or "none"
+            raise TematikError(
+                f"{export.path}: no choice made with a control named {asked!r} "
+                f"(Choices controls in this export: {found}); check --control"
+            )
+        return asked
+    naming = sorted(
+        name for name, values in chosen.items() if any(theme_of(v, schema) for v in values)
+    )
+    if len(naming) > 1:
+        raise TematikError(
+            f"{export.path}: the Choices controls {', '.join(map(repr, naming))} all name themes; "
+            "pass --control NAME to say which holds them"
+        )
+    return naming[0] if naming else None
+
+
+def _choices_by_control(tasks: list) -> dict[str, set[str]]:
+    """Every value chosen in the export, by the name of the Choices control it was chosen in."""
+    chosen: dict[str, set[str]] = {}
+    for task in tasks:
+        for annotation in _annotations(task):
+            for item in _results(annotation):
+                if item.get("type") == "choices":
+                    name = str(item.get("from_name"))
+                    chosen.setdefault(name, set()).update(map(str, _values(item)))
+    return chosen
+
+
+def _annotations(task: object) -> list[dict]:
+    annotations = task.get("annotations") if isinstance(task, dict) else None
+    return [a for a in annotations or [] if isinstance(a, dict)]
+
+
+def _results(annotation: dict) -> list[dict]:
+    result = annotation.get("result")
+    return (
+        [item for item in result or [] if isinstance(item, dict)]
+        if isinstance(result, list)
+        else []
+    )
+
+
+def _values(item: dict) -> list:
+    value = item.get("value")
+    choices = value.get("choices") if isinstance(value, dict) else None
+    return choices if isinstance(choices, list) else []
+
+
+def _import_task(where: str, task: object, control: str | None, imported: Imported) -> None:
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        imported.problems.append(f"{where}: not a Label Studio task (no data object)")
+        return
+    data = task["data"]
+    if not isinstance(data.get(TO_NAME), str) or not data[TO_NAME].strip():
+        imported.problems.append(f"{where}: no text in data.{TO_NAME}")
+        return
+    annotations = _annotations(task)
+    counted = [a for a in annotations if not a.get("was_cancelled") and not _rejected(a)]
+    for annotation in annotations:
+        if _rejected(annotation):
+            imported.left_out.append(
+                f"{where}: annotation {annotation.get('id')} rejected by a reviewer, left out"
+            )
+    if not counted:
+        imported.left_out.append(f"{where}: skipped ({_why_none(task, annotations)}), not imported")
+        return
+    themes = _settle(where, counted, control, imported)
+    if themes is not None:
+        task_id = task.get("id")
+        article_id = data.get(ARTICLE_ID) or f"label-studio-{task_id}"
+        source = data.get("url") or data.get("source") or f"label-studio task {task_id}"
+        imported.add(article_id, data[TO_NAME], themes, where, str(source), data.get("note"))
+        imported.drop(data.keys() - KEPT_FIELDS)
+
+
+def _rejected(annotation: dict) -> bool:
+    """Whether a reviewer rejected the annotation (Label Studio Enterprise's review)."""
+    reviews = [r for r in annotation.get("reviews") or [] if isinstance(r, dict)]
+    if reviews:
+        return reviews[-1].get("accepted") is False
+    return annotation.get("last_action") == "rejected"
+
+
+def _why_none(task: dict, annotations: list[dict]) -> str:
+    if any(_rejected(a) for a in annotations):
+        return "every annotation was skipped or rejected"
+    if annotations:
+        return "every annotator skipped it"
+    return "only a draft, never submitted" if task.get("drafts") else "no annotation"
+
+
+def _settle(
+    where: str, annotations: list[dict], control: str | None, imported: Imported
+) -> set[str] | None:
+    """A task's themes from its counted annotations; None (reported) when they cannot be read or
+    the annotators tie."""
+    problems_before = len(imported.problems)
+    choices = [_annotation_themes(a, where, control, imported) for a in annotations]
+    if len(imported.problems) > problems_before:
+        return None
+    given, tied = resolve(choices, [bool(a.get("ground_truth")) for a in annotations])
+    if tied:
+        imported.left_out.append(
+            f"{where}: annotators tie on {', '.join(tied)} (chosen by exactly half), "
+            f"not imported; {SETTLE_TIE}"
+        )
+        return None
+    return given
+
+
+def _annotation_themes(
+    annotation: dict, where: str, control: str | None, imported: Imported
+) -> set[str]:
+    """Themes chosen in one annotation with the themes' control; what cannot be read is reported.
+
+    Results of other Choices controls alone mean no theme was ticked; results of other kinds
+    alone (taxonomy, spans, boxes) mean the themes were never annotated.
+    """
+    results = _results(annotation)
+    ours = [
+        item
+        for item in results
+        if item.get("from_name") == control and item.get("type") == "choices"
+    ]
+    if (
+        results
+        and not ours
+        and (control is None or any(i.get("type") != "choices" for i in results))
+    ):
+        found = ", ".join(
+            sorted({f"{i.get('type')} from {str(i.get('from_name'))!r}" for i in results})
+        )
+        imported.problems.append(
+            f"{where}: annotation {annotation.get('id')} has no theme chosen with a Choices "
+            f"control, only {found}; {UNREAD}"
+        )
+        return set()
+    themes = set()
+    for choice in (value for item in ours for value in _values(item)):
+        theme = theme_of(choice, imported.schema)
+        if theme:
+            themes.add(theme)
+        else:
+            imported.problems.append(
+                f"{where}: unknown choice {choice!r} of control {control!r} in annotation "
+                f"{annotation.get('id')}; {known(imported.schema)}"
+            )
+    return themes
+
+
+def annotation_tasks(records: Iterable[Record]) -> list[dict]:
+    """Annotated articles as Label Studio tasks, their labels as pre-annotations to review."""
+    return [
+        {
+            "data": _task_data(record.id, record.text, record.extra),
+            "predictions": [
+                {"model_version": ANNOTATIONS_VERSION, "result": choices_result(record.labels)}
+            ],
+        }
+        for record in records
+    ]
+
+
+def prediction_tasks(
+    articles: Sequence[Article],
+    scores: np.ndarray,
+    labels: Sequence[str],
+    thresholds: np.ndarray,
+    model_version: str,
+) -> list[dict]:
+    """Articles as Label Studio tasks pre-annotated with a model's themes (scores ≥ thresholds).
+
+    A prediction's `score` is the model's confidence in the whole label set
+    (`tematik.suggestions.confidence`); Label Studio sorts tasks by it.
+    """
+    decisions = apply_thresholds(scores, thresholds)
+    confidences = confidence(scores, thresholds)
+    return [
+        {
+            "data": _task_data(article.id, article.text, {}),
+            "predictions": [
+                {
+                    "model_version": model_version,
+                    "score": round(float(score), 4),
+                    "result": choices_result([t for t, on in zip(labels, row, strict=True) if on]),
+                }
+            ],
+        }
+        for article, row, score in zip(articles, decisions, confidences, strict=True)
+    ]
+
+
+def choices_result(themes: Sequence[str]) -> list[dict]:
+    """A Label Studio result choosing `themes` (ids: the config's aliases); none chosen: []."""
+    if not themes:
+        return []
+    return [
+        {
+            "from_name": FROM_NAME,
+            "to_name": TO_NAME,
+            "type": "choices",
+            "value": {"choices": list(themes)},
+        }
+    ]
+
+
+def _task_data(article_id: str, text: str, extra: dict) -> dict:
+    shown = {key: extra[key] for key in SHOWN_FIELDS if extra.get(key)}
+    return {TO_NAME: text, ARTICLE_ID: article_id, **shown}
+
+
+def label_config(schema: Schema) -> str:
+    """The Label Studio labelling config: the text, and one checkbox per theme.
+
+    Annotators see the Indonesian name and the description as a hint; exports carry the theme id
+    (the choice's alias).
+    """
+    view = ET.Element("View")
+    ET.SubElement(view, "Text", name=TO_NAME, value=f"${TO_NAME}")
+    choices = ET.SubElement(view, "Choices", name=FROM_NAME, toName=TO_NAME, choice="multiple")
+    for theme in schema.themes:
+        ET.SubElement(choices, "Choice", value=theme.name, alias=theme.id, hint=theme.description)
+    ET.indent(view)
+    return ET.tostring(view, encoding="unicode") + "\n"
+
+
+def write_label_studio(tasks: list[dict], path: Path, config: Path, schema: Schema) -> None:
+    """Label Studio tasks (a JSON list, as its import reads) and the labelling config for the
+    schema's themes, both written whole or neither."""
+    tasks_json = json.dumps(tasks, ensure_ascii=False, indent=2) + "\n"
+    write_atomic({path: tasks_json, config: label_config(schema)})
