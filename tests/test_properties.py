@@ -6,6 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tematik.annotations import read_annotations
+from tematik.errors import TematikError
+from tematik.exchange import import_export
 from tematik.inputs import Article, Unreadable, read_articles
 from tematik.preparation import clean_text
 from tematik.schema import load_schema
@@ -26,6 +28,39 @@ RECORD = st.fixed_dictionaries(
         "labels": st.lists(st.sampled_from(SCHEMA.ids), unique=True),
     }
 )
+
+# Any JSON, and JSON shaped like the tools' exports with any value in any field.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+FIELDS = [
+    "id",
+    "data",
+    "text",
+    "annotations",
+    "result",
+    "from_name",
+    "type",
+    "value",
+    "choices",
+    "reviews",
+    "accepted",
+    "drafts",
+    "label",
+    "labels",
+    "options",
+    "accept",
+    "answer",
+    "_input_hash",
+    "was_cancelled",
+    "ground_truth",
+]
+SHAPED = st.recursive(
+    JSON, lambda inner: st.dictionaries(st.sampled_from(FIELDS), inner, max_size=6), max_leaves=20
+)
+
 
 WORD = st.text("abcdeghiklmnoprstuwy", min_size=2, max_size=10)
 SENTENCE = st.builds(
@@ -119,3 +154,21 @@ def test_cleaner_keeps_every_sentence_and_drops_the_furniture(body, furniture, p
         assert sentence in cleaned
     for item in furniture:
         assert item not in cleaned.split("\n")
+
+
+@PROPERTIES
+@given(
+    items=st.lists(SHAPED, max_size=5),
+    tool=st.sampled_from(["label-studio", "doccano", "prodigy"]),
+    lines=st.booleans(),
+)
+def test_import_reports_any_export_it_cannot_read_without_crashing(tmp_path, items, tool, lines):
+    path = tmp_path / "export.json"
+    text = "\n".join(map(json.dumps, items)) if lines else json.dumps(items)
+    path.write_text(text, encoding="utf-8")
+    try:
+        imported = import_export(path, tool, SCHEMA)
+    except TematikError as error:
+        assert str(error).startswith(f"{path}") and "\n" not in str(error)
+    else:
+        assert all(line.startswith(f"{path}") for line in imported.problems + imported.left_out)

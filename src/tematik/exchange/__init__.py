@@ -8,12 +8,13 @@ from pathlib import Path
 from tematik.errors import TematikError
 from tematik.exchange.doccano import read_doccano
 from tematik.exchange.formats import read_export
-from tematik.exchange.imported import Imported, resolve
+from tematik.exchange.imported import Imported
 from tematik.exchange.label_studio import (
     annotation_tasks,
     label_config,
     prediction_tasks,
     read_label_studio,
+    resolve,
     write_label_studio,
 )
 from tematik.exchange.prodigy import read_prodigy

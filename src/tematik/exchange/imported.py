@@ -1,16 +1,14 @@
-"""What every reader of a tool's export returns: the annotations, the items left out, the
-problems, and the rule that settles several annotators' choices."""
+"""What every reader of a tool's export returns (the annotations, the items left out, the
+problems), and how a tool's label names a theme."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tematik.annotations import Record
 from tematik.schema import Schema
-
-SETTLE_TIE = "mark one annotation as ground truth in Label Studio, or add an annotator"
 
 
 @dataclass
@@ -40,7 +38,8 @@ class Imported:
     ) -> None:
         """Keep an article with its themes, or report its id as already used. `source` names the
         tool's item (or the page it came from); `note` is kept when it is text."""
-        labels = tuple(theme for theme in self.schema.ids if theme in set(themes))
+        chosen = set(themes)
+        labels = tuple(theme for theme in self.schema.ids if theme in chosen)
         extra = {"source": source, "note": note if isinstance(note, str) else ""}
         record = Record(id=str(article_id), text=text, labels=labels, extra=extra)
         if record.id in self._seen:
@@ -54,21 +53,6 @@ class Imported:
     def drop(self, fields: Iterable[str]) -> None:
         """Count an item's fields that no annotation column keeps."""
         self.dropped.update(fields)
-
-
-def resolve(
-    choices: Sequence[set[str]], ground_truth: Sequence[bool]
-) -> tuple[set[str], list[str]]:
-    """A task's themes from its annotations' choices, and the themes on which they tie.
-
-    Ground-truth annotations, when there are any, are the only ones counted. A theme is given when
-    more than half of the counted annotations chose it; one chosen by exactly half is a tie.
-    """
-    truths = [chosen for chosen, truth in zip(choices, ground_truth, strict=True) if truth]
-    counted = truths or choices
-    votes = Counter(theme for chosen in counted for theme in chosen)
-    given = {theme for theme, n in votes.items() if 2 * n > len(counted)}
-    return given, sorted(theme for theme, n in votes.items() if 2 * n == len(counted))
 
 
 def theme_names(schema: Schema) -> dict[str, str]:

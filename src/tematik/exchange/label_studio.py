@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 from tematik.annotations import Record
 from tematik.errors import TematikError
 from tematik.exchange.formats import ExportFile
-from tematik.exchange.imported import SETTLE_TIE, Imported, known, resolve, theme_of
+from tematik.exchange.imported import Imported, known, theme_of
 from tematik.files import write_atomic
 from tematik.inputs import Article
 from tematik.metrics import apply_thresholds
@@ -26,6 +27,7 @@ ARTICLE_ID = "article_id"  # the tematik article id, kept in a task's data
 SHOWN_FIELDS = ("source", "note")  # annotation fields copied into a task's data
 KEPT_FIELDS = {TO_NAME, ARTICLE_ID, "url", *SHOWN_FIELDS}  # a task's data fields read back
 ANNOTATIONS_VERSION = "tematik annotations"  # model_version of pre-annotations made from labels
+SETTLE_TIE = "mark one annotation as ground truth in Label Studio, or add an annotator"
 UNREAD = (
     "annotate the themes with a Choices control (tematik export writes its config), "
     "or leave the task out of the export"
@@ -87,17 +89,16 @@ def _choices_by_control(tasks: list) -> dict[str, set[str]]:
 
 
 def _annotations(task: object) -> list[dict]:
-    annotations = task.get("annotations") if isinstance(task, dict) else None
-    return [a for a in annotations or [] if isinstance(a, dict)]
+    return _dicts(task.get("annotations") if isinstance(task, dict) else None)
 
 
 def _results(annotation: dict) -> list[dict]:
-    result = annotation.get("result")
-    return (
-        [item for item in result or [] if isinstance(item, dict)]
-        if isinstance(result, list)
-        else []
-    )
+    return _dicts(annotation.get("result"))
+
+
+def _dicts(items: object) -> list[dict]:
+    """The objects of a JSON list; nothing when it is not a list."""
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def _values(item: dict) -> list:
@@ -135,7 +136,7 @@ def _import_task(where: str, task: object, control: str | None, imported: Import
 
 def _rejected(annotation: dict) -> bool:
     """Whether a reviewer rejected the annotation (Label Studio Enterprise's review)."""
-    reviews = [r for r in annotation.get("reviews") or [] if isinstance(r, dict)]
+    reviews = _dicts(annotation.get("reviews"))
     if reviews:
         return reviews[-1].get("accepted") is False
     return annotation.get("last_action") == "rejected"
@@ -147,6 +148,21 @@ def _why_none(task: dict, annotations: list[dict]) -> str:
     if annotations:
         return "every annotator skipped it"
     return "only a draft, never submitted" if task.get("drafts") else "no annotation"
+
+
+def resolve(
+    choices: Sequence[set[str]], ground_truth: Sequence[bool]
+) -> tuple[set[str], list[str]]:
+    """A task's themes from its annotations' choices, and the themes on which they tie.
+
+    Ground-truth annotations, when there are any, are the only ones counted. A theme is given when
+    more than half of the counted annotations chose it; one chosen by exactly half is a tie.
+    """
+    truths = [chosen for chosen, truth in zip(choices, ground_truth, strict=True) if truth]
+    counted = truths or choices
+    votes = Counter(theme for chosen in counted for theme in chosen)
+    given = {theme for theme, n in votes.items() if 2 * n > len(counted)}
+    return given, sorted(theme for theme, n in votes.items() if 2 * n == len(counted))
 
 
 def _settle(
