@@ -141,13 +141,16 @@ def test_classify_prints_a_table_by_default(trained_model):
 
 
 def test_the_table_shows_whole_file_names(trained_model, tmp_path, monkeypatch):
+    folder = tmp_path / "berita-kunjungan-kenegaraan"
+    folder.mkdir()
     names = [f"laporan-kunjungan-menteri-luar-negeri-ke-tokyo-bagian-{part}.txt" for part in (1, 2)]
     for name in names:
-        (tmp_path / name).write_text(SEEDS[0].read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setenv("COLUMNS", "200")
-    result = run_cli("classify", "--model", trained_model, tmp_path)
+        (folder / name).write_text(SEEDS[0].read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # ids as the user typed them: not as long as pytest's tmp_path
+    monkeypatch.setenv("COLUMNS", "160")
+    result = run_cli("classify", "--model", trained_model, folder.name)
     assert result.exit_code == 0, result.output
-    assert all(str(tmp_path / name) in result.stdout for name in names)
+    assert all(f"{folder.name}/{name}" in result.stdout for name in names)
 
 
 def test_classify_reads_jsonl_and_stdin(trained_model):

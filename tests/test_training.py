@@ -2,6 +2,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -74,20 +75,19 @@ def test_training_records_epochs_and_the_selected_checkpoint(trained_model):
     )
 
 
-def test_model_card_states_what_training_wrote(trained_model, tiny_base_model):
-    card = (trained_model / "README.md").read_text()
-    settings = json.loads((trained_model / SETTINGS_FILE).read_text())
-    front_matter = yaml.safe_load(card.split("---")[1])
-    assert front_matter["pipeline_tag"] == "text-classification"
-    assert str(tiny_base_model) in card
-    assert "`labels/seeds.jsonl`" in card
-    for theme, threshold in settings["thresholds"].items():
-        assert f"| {theme} | {threshold:.3f} |" in card
-    macro = settings["training"]["validation_metrics"]["macro_f1"]
-    assert f"macro-F1 {macro:.3f}" in card
-    assert f'ThemeClassifier.from_pretrained("{trained_model.as_posix()}")' in card
-    assert ".incomplete" not in card
-    assert "Validation rests on only 1 article(s)" in card
+def test_the_model_directory_is_readable_by_others_under_umask_022(tiny_base_model, tmp_path):
+    output = tmp_path / "shared"
+    umask = os.umask(0o022)
+    try:
+        result = run_cli(
+            "train", *tiny_training(tiny_base_model), "--output", output, "--epochs", "1"
+        )
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0, result.output
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in [output, *output.iterdir()]}
+    assert modes.pop(output.name) == 0o755
+    assert "model.safetensors" in modes and set(modes.values()) == {0o644}, modes
 
 
 def test_existing_output_is_refused_without_overwrite(trained_model):

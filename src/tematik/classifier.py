@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tematik.errors import TematikError, reason
+from tematik.errors import TematikError, TematikWarning, reason
 from tematik.metrics import apply_thresholds
 from tematik.onnx_model import ONNX_FILE, OnnxModel, export_onnx
 from tematik.preparation import (
@@ -230,6 +230,7 @@ def _export_or_warn(model: PreTrainedModel, path: Path) -> None:
         path.unlink(missing_ok=True)
         warnings.warn(
             f"{path}: not written ({reason(error)}); the model will score with PyTorch",
+            TematikWarning,
             stacklevel=2,
         )
 

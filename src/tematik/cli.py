@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import json
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tematik.errors import TematikError
+from tematik.errors import TematikError, TematikWarning
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,6 +36,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 MODELS_HOME = Path("model")
+THEMES_WIDTH, SCORE_WIDTH = 14, 9  # the classify table's narrowest themes, widest score heading
 CLASSIFY_CHUNK = 64
 FIRST_CHUNK = 8
 """`classify` scores 8 articles first, so results show within seconds, then doubles to 64."""
@@ -106,6 +109,23 @@ def _quiet_transformers() -> None:
         logging.disable_progress_bar()
     else:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+@contextlib.contextmanager
+def _warnings_on_one_line() -> Iterator[None]:
+    """Print each TematikWarning as one line `warning: …` on stderr; others as Python does."""
+
+    def show(message: Warning | str, category: type[Warning], *location: Any) -> None:
+        if issubclass(category, TematikWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            python_way(message, category, *location)
+
+    with warnings.catch_warnings():
+        python_way = warnings.showwarning
+        warnings.showwarning = show
+        warnings.simplefilter("always", TematikWarning)
+        yield
 
 
 def _console(stderr: bool = False):
@@ -222,7 +242,8 @@ def train(
     for stop in (signal.SIGINT, signal.SIGTERM):  # SIGTERM: a scheduler stopping the job
         signal.signal(stop, stop_on_signal)
     try:
-        result = run_training(chosen, overwrite=overwrite, resume=resume)
+        with _warnings_on_one_line():
+            result = run_training(chosen, overwrite=overwrite, resume=resume)
     except KeyboardInterrupt:
         typer.echo(interruption_note(chosen.output), err=True)
         raise typer.Exit(130) from None
@@ -434,18 +455,22 @@ def _print_json_lines(articles: list[Article], predictions: list[Prediction]) ->
 def _print_predictions(articles, predictions, labels: list[str], header: bool) -> None:
     from rich.table import Table
 
+    console = _console()
     table = Table(show_header=header, box=None, pad_edge=False)
-    table.add_column("article", overflow="fold")  # whole, wrapped if the terminal is narrow
-    table.add_column("themes", min_width=14)
+    # Ids whole on one line while the terminal has room (the themes wrap first), else folded.
+    room = console.width - THEMES_WIDTH - (SCORE_WIDTH + 2) * len(labels) - 2
+    longest = max((len(article.id) for article in articles), default=0)
+    table.add_column("article", overflow="fold", no_wrap=longest <= room)
+    table.add_column("themes", min_width=THEMES_WIDTH, overflow="fold")
     for label in labels:
-        table.add_column(label.split("_")[0], justify="right", min_width=5)
+        table.add_column(label.split("_")[0], justify="right", no_wrap=True)
     for article, prediction in zip(articles, predictions, strict=True):
         table.add_row(
             article.id,
             ", ".join(prediction.labels) or "—",
             *(f"{prediction.scores[label]:.2f}" for label in labels),
         )
-    _console().print(table)
+    console.print(table)
 
 
 class Tool(StrEnum):
@@ -473,7 +498,15 @@ def import_(
             show_default=False,
         ),
     ],
-    tool: Annotated[Tool, typer.Option("--from", help="The tool that exported FILE.")],
+    tool: Annotated[
+        Tool,
+        typer.Option(
+            "--from",
+            metavar="TOOL",
+            help="The tool that exported FILE: label-studio, doccano or prodigy.",
+            show_default=False,
+        ),
+    ],
     output: Annotated[Path, typer.Option(help="Annotation file to write.")] = Path(
         "labels/imported.jsonl"
     ),
@@ -743,6 +776,18 @@ def _progress(total: int | None, shown: bool = True) -> Iterator[Callable[[int],
     with Progress(*columns, console=console, transient=True, redirect_stdout=False) as bar:
         task = bar.add_task("scoring articles", total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def _paragraphs_on_one_line(doc: str | None) -> str | None:
+    """A docstring with each paragraph on one line, for the terminal to wrap: typer 0.28 keeps
+    the line breaks of the source inside a paragraph, which breaks lines mid-sentence."""
+    if doc is None:
+        return None
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc).split("\n\n"))
+
+
+for _command in [*app.registered_commands, app.registered_callback]:
+    _command.help = _paragraphs_on_one_line(_command.callback.__doc__)
 
 
 def main() -> None:

@@ -1,8 +1,12 @@
-"""The one exception type the CLI turns into a one-line message and exit code 2."""
+"""The exception the CLI turns into one line and exit code 2, and the warning it prints as one."""
 
 
 class TematikError(Exception):
     """A problem the user can fix: bad input, a missing model, an unreachable base model."""
+
+
+class TematikWarning(UserWarning):
+    """A result the user should know about: the CLI prints it as one line `warning: …`."""
 
 
 def reason(error: Exception) -> str:

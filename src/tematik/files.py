@@ -65,6 +65,7 @@ def write_atomic(files: Mapping[Path, str]) -> None:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary[path].write_text(text, encoding="utf-8")
+            ordinary_permissions(temporary[path])
         for path in files:
             os.replace(temporary[path], path)
     except OSError as error:
@@ -72,3 +73,12 @@ def write_atomic(files: Mapping[Path, str]) -> None:
     finally:
         for leftover in temporary.values():
             leftover.unlink(missing_ok=True)
+
+
+def ordinary_permissions(root: Path) -> None:
+    """Give `root` and all under it the modes of `open` / `mkdir`: 0o666 / 0o777 less the umask."""
+    # safetensors writes weights 0o600 and tempfile.mkdtemp makes 0o700: unreadable to others.
+    umask = os.umask(0o022)  # the one way to read it: set it, then put it back
+    os.umask(umask)
+    for path in [root, *(root.rglob("*") if root.is_dir() else ())]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)

@@ -6,7 +6,9 @@ from pathlib import Path
 from string import Template
 
 import yaml
+from huggingface_hub import EvalResult, ModelCardData
 
+from tematik.base_model import LICENSES, hub_id
 from tematik.classifier import ModelSettings
 from tematik.markdown import metrics_table, table
 
@@ -27,11 +29,13 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
     training = settings.training
     recipe, data, metrics = training["recipe"], training["data"], training["validation_metrics"]
     themes = {theme["id"]: theme for theme in settings.schema["themes"]}
+    metadata = _metadata(path.name, recipe["base_model"], data["files"], metrics)
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        metadata=yaml.safe_dump(_metadata(recipe["base_model"]), sort_keys=False).strip(),
+        metadata=metadata.to_yaml(),
         name=path.name,
         path=path.as_posix(),
         base_model=recipe["base_model"],
+        license=metadata.license,
         themes_table=table(
             ["id", "name", "description"],
             [[t, themes[t]["name"], themes[t]["description"]] for t in settings.labels],
@@ -41,7 +45,7 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         pooling=settings.windows.pooling,
         validation_articles=data["articles"]["validation"],
         metrics_table=metrics_table(metrics, settings.thresholds),
-        caveats=_caveats(metrics, data["articles"]["validation"]),
+        caveats=_caveats(training),
         files=", ".join(f"`{f}`" for f in data["files"]),
         data_table=table(
             ["theme", "train articles", "validation articles"],
@@ -58,20 +62,55 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
     )
 
 
-def _metadata(base_model: str) -> dict:
-    metadata = {
-        "language": ["id"],
-        "library_name": "transformers",
-        "pipeline_tag": "text-classification",
-        "tags": ["tematik", "multi-label-classification", "indonesian", "news"],
-    }
-    if base_model.count("/") == 1 and not Path(base_model).exists():
-        metadata["base_model"] = base_model
-    return metadata
+def _metadata(name: str, base_model: str, files: list[str], metrics: dict) -> ModelCardData:
+    """The card's front matter: base model and license, data, and the validation F1 scores."""
+    base = hub_id(base_model)
+    datasets = [Path(file).name for file in files]
+    scores = {average: metrics[f"{average}_f1"] for average in ("micro", "macro", "samples")}
+    scores |= {theme: values["f1"] for theme, values in metrics["per_label"].items()}
+    return ModelCardData(
+        model_name=name,
+        base_model=base,
+        license=LICENSES.get(base or "", "other"),
+        language=["id"],
+        library_name="transformers",
+        pipeline_tag="text-classification",
+        tags=["tematik", "multi-label-classification", "indonesian", "news"],
+        datasets=datasets,
+        metrics=["f1", "precision", "recall"],
+        eval_results=[
+            EvalResult(
+                task_type="text-classification",
+                task_name="Multi-label theme classification",
+                dataset_type="json",
+                dataset_name=", ".join(datasets),
+                dataset_split="validation",
+                metric_type="f1",
+                metric_name=f"F1 ({config})",
+                metric_config=config,
+                metric_value=value,
+            )
+            for config, value in scores.items()
+        ],
+    )
 
 
-def _caveats(metrics: dict, validation_articles: int) -> str:
-    """Plain warnings where the validation figures say little."""
+def useless_model_note(training: dict) -> str:
+    """Why the model is of no use, when validation says so; empty otherwise."""
+    macro, trivial = training["validation_metrics"]["macro_f1"], training["all_themes_macro_f1"]
+    if macro > trivial:
+        return ""
+    return (
+        "the model does no better on its validation articles than marking every theme on every "
+        f"article (macro-F1 {macro:.3f}, against {trivial:.3f}); do not rely on it: train longer "
+        "(--epochs) or with another --learning-rate, or annotate more articles"
+    )
+
+
+def _caveats(training: dict) -> str:
+    """Plain warnings where the validation figures say little, or say the model is of no use."""
+    metrics = training["validation_metrics"]
+    validation_articles = training["data"]["articles"]["validation"]
     notes = []
     if validation_articles < SMALL_VALIDATION:
         notes.append(
@@ -84,4 +123,6 @@ def _caveats(metrics: dict, validation_articles: int) -> str:
             f"No validation article carries {', '.join(absent)}: their F1 counts as 0 in the "
             "averages and their thresholds stay at 0.5."
         )
+    if useless := useless_model_note(training):
+        notes.append(useless[0].upper() + useless[1:] + ".")
     return "\n\n".join(f"**Note.** {note}" for note in notes)

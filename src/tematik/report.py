@@ -15,6 +15,7 @@ import numpy as np
 
 from tematik.annotations import Record
 from tematik.errors import TematikError
+from tematik.files import ordinary_permissions
 from tematik.markdown import metrics_table
 from tematik.metrics import apply_thresholds, label_matrix, precision_recall_curve
 
@@ -96,6 +97,7 @@ def write_report(
         staging = work / target.name
         staging.mkdir()
         _write_files(staging, evaluation, f"Model {_code(model)} on {', '.join(map(_code, data))}")
+        ordinary_permissions(staging)
         if target.exists():
             target.rename(work / "earlier")
         staging.rename(target)

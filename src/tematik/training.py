@@ -10,6 +10,7 @@ import random
 import shutil
 import threading
 import time
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,15 +30,17 @@ from transformers import (
 from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
 from tematik.base_model import load_base_model
 from tematik.classifier import ModelSettings, ThemeClassifier
-from tematik.errors import TematikError
+from tematik.errors import TematikError, TematikWarning
+from tematik.files import ordinary_permissions
 from tematik.metrics import (
     DEFAULT_THRESHOLD,
+    all_themes_macro_f1,
     apply_thresholds,
     article_metrics,
     label_matrix,
     tune_thresholds,
 )
-from tematik.model_card import write_model_card
+from tematik.model_card import useless_model_note, write_model_card
 from tematik.preparation import clean_text, make_windows, pad_windows, pool_windows
 from tematik.recipe import Recipe
 from tematik.schema import Schema, load_schema
@@ -89,6 +92,8 @@ def train(
             f"max_length {recipe.max_length} exceeds the {positions} positions of "
             f"{recipe.base_model}; set --max-length {positions} or less"
         )
+    # Saved with the model: a `pipeline(..., truncation=True)` cuts articles to one window.
+    tokenizer.model_max_length = recipe.max_length
     trainer = _build_trainer(
         recipe, schema, tokenizer, model, train_records, validation_records, staging, progress
     )
@@ -113,6 +118,9 @@ def train(
         "recipe": recipe.to_dict(),
         "data": _data_summary(recipe, schema, train_records, validation_records),
         "validation_metrics": metrics,
+        "all_themes_macro_f1": all_themes_macro_f1(
+            label_matrix(validation_records, schema.ids), schema.ids
+        ),
         "epochs_run": round(trainer.state.epoch or 0, 2),
         "processes": trainer.args.world_size,
         "best_epoch_macro_f1": trainer.state.best_metric,
@@ -121,6 +129,8 @@ def train(
     _raise_if_stop_requested()
     if main_process:
         _publish(classifier, staging, output)
+        if note := useless_model_note(classifier.settings.training):
+            warnings.warn(f"{output}: {note}", TematikWarning, stacklevel=2)
     trainer.accelerator.wait_for_everyone()
     return TrainingResult(output, metrics, seconds, published=main_process)
 
@@ -470,6 +480,7 @@ def _publish(classifier: ThemeClassifier, staging: Path, output: Path) -> None:
     finished = staging / "model"
     classifier.save_pretrained(finished)
     write_model_card(finished, classifier.settings, output)
+    ordinary_permissions(finished)
     output.parent.mkdir(parents=True, exist_ok=True)
     previous = output.with_name(output.name + ".previous")
     if output.exists():

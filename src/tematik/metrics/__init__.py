@@ -36,6 +36,11 @@ def article_metrics(predicted: np.ndarray, actual: np.ndarray, label_names: list
     )
 
 
+def all_themes_macro_f1(actual: np.ndarray, label_names: list[str]) -> float:
+    """Macro-F1 of marking every theme on every article: what a model of any use must beat."""
+    return article_metrics(np.ones_like(actual), actual, label_names)["macro_f1"]
+
+
 def apply_thresholds(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """0/1 decisions: a theme is assigned when its score reaches its threshold."""
     return (np.asarray(scores) >= np.asarray(thresholds)).astype(int)
