@@ -2,8 +2,8 @@
 
 import json
 
-from conftest import ROOT, run_cli
-from tool_exports import TEXTS, doccano_line, read_jsonl
+from conftest import run_cli
+from tool_exports import TEXTS, doccano_line, labels_folder, load_together, read_jsonl
 
 
 def test_doccano_export_is_imported(tmp_path):
@@ -51,11 +51,7 @@ def test_doccano_unknown_labels_and_spans_are_named_by_line(tmp_path):
 
 
 def test_extra_fields_are_dropped_with_a_notice_so_files_load_together(tmp_path):
-    import datasets
-
-    labels = tmp_path / "labels"
-    labels.mkdir()
-    (labels / "seeds.jsonl").write_bytes((ROOT / "labels" / "seeds.jsonl").read_bytes())
+    labels = labels_folder(tmp_path)
     export = tmp_path / "admin.jsonl"
     rows = [
         {
@@ -79,7 +75,5 @@ def test_extra_fields_are_dropped_with_a_notice_so_files_load_together(tmp_path)
         "https://contoh.id/2",
     ]
     assert run_cli("validate", labels).exit_code == 0
-    loaded = datasets.load_dataset(
-        "json", data_files=str(labels / "*.jsonl"), split="train", cache_dir=str(tmp_path / "c")
-    )
+    loaded = load_together(labels)
     assert loaded.num_rows == 7

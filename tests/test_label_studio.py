@@ -7,6 +7,8 @@ from conftest import ROOT, SEEDS, run_cli
 from tool_exports import (
     TEXTS,
     label_studio_export,
+    labels_folder,
+    load_together,
     read_jsonl,
     studio_annotation,
     studio_choices,
@@ -308,11 +310,7 @@ def test_rejected_annotations_and_drafts_are_left_out_and_listed(tmp_path):
 
 
 def test_imported_files_load_together_through_datasets(tmp_path):
-    import datasets
-
-    labels = tmp_path / "labels"
-    labels.mkdir()
-    (labels / "authored.jsonl").write_bytes((ROOT / "labels" / "seeds.jsonl").read_bytes())
+    labels = labels_folder(tmp_path)
     export = tmp_path / "project.json"
     label_studio_export(
         export,
@@ -330,9 +328,7 @@ def test_imported_files_load_together_through_datasets(tmp_path):
     rows = {row["id"]: row for row in read_jsonl(labels / "imported.jsonl")}
     assert rows["label-studio-109"]["source"] == "https://contoh.id/berita/109"
     assert run_cli("validate", labels).exit_code == 0
-    loaded = datasets.load_dataset(
-        "json", data_files=str(labels / "*.jsonl"), split="train", cache_dir=str(tmp_path / "c")
-    )
+    loaded = load_together(labels)
     assert loaded.num_rows == 5 + 6 and loaded.column_names == [
         "id",
         "text",

@@ -2,6 +2,9 @@
 have them), filled with short Indonesian news sentences of our own."""
 
 import json
+from pathlib import Path
+
+from conftest import ROOT
 
 TEXTS = {
     101: "Menteri luar negeri Jepang dan Korea Selatan bertemu membahas peluncuran rudal Korut.",
@@ -169,4 +172,22 @@ def prodigy_teach(input_hash, text, label, answer, score=0.5):
             "_annotator_id": "tema-ana",
             "_session_id": "tema-ana",
         }
+    )
+
+
+def labels_folder(tmp_path: Path) -> Path:
+    """A labels/ folder holding a copy of the project's seed annotations."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "seeds.jsonl").write_bytes((ROOT / "labels" / "seeds.jsonl").read_bytes())
+    return labels
+
+
+def load_together(labels: Path):
+    """The folder's annotation files as `datasets.load_dataset("json", ...)` loads them."""
+    import datasets
+
+    cache = labels.parent / "datasets-cache"
+    return datasets.load_dataset(
+        "json", data_files=str(labels / "*.jsonl"), split="train", cache_dir=str(cache)
     )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from tematik.exchange.formats import ExportFile
 from tematik.exchange.imported import Imported, known, theme_of
-from tematik.files import parse_json
 from tematik.schema import Schema
 
 ARTICLE_ID = "article_id"  # a tematik article id, when the example came from tematik
@@ -24,16 +21,8 @@ def read_doccano(export: ExportFile, schema: Schema) -> Imported:
 
 
 def _import_example(where: str, number: int, line: str, imported: Imported) -> None:
-    try:
-        entry = parse_json(line)
-    except json.JSONDecodeError as error:
-        imported.problems.append(f"{where}: invalid JSON ({error.msg} at column {error.colno})")
-        return
-    if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
-        imported.problems.append(f'{where}: expected a JSON object with a "text" field')
-        return
-    if not entry["text"].strip():
-        imported.problems.append(f"{where}: empty text")
+    entry = imported.item(line, where)
+    if entry is None:
         return
     labels = entry.get("label", entry.get("labels"))
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):

@@ -3,12 +3,10 @@ annotations, from `textcat.manual` (options ticked) and binary `textcat.teach` (
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from tematik.exchange.formats import ExportFile
 from tematik.exchange.imported import Imported, known, theme_of
-from tematik.files import parse_json
 from tematik.schema import Schema
 
 ANSWERS = ("accept", "reject", "ignore")
@@ -49,13 +47,8 @@ def read_prodigy(export: ExportFile, schema: Schema) -> Imported:
 def _read_answer(
     where: str, number: int, line: str, articles: dict[str, _Article], imported: Imported
 ) -> None:
-    try:
-        task = parse_json(line)
-    except json.JSONDecodeError as error:
-        imported.problems.append(f"{where}: invalid JSON ({error.msg} at column {error.colno})")
-        return
-    if not isinstance(task, dict) or not isinstance(task.get("text"), str):
-        imported.problems.append(f'{where}: expected a JSON object with a "text" field')
+    task = imported.item(line, where)
+    if task is None:
         return
     if task.get("answer") not in ANSWERS:
         imported.problems.append(f"{where}: answer must be one of {', '.join(ANSWERS)}")
