@@ -34,9 +34,14 @@ def main() -> None:
     model.fit([clean_text(r.text) for r in train], label_matrix(train, schema.ids))
     predicted = model.predict([clean_text(r.text) for r in test])
     metrics = article_metrics(predicted, label_matrix(test, schema.ids), schema.ids)
-    print(
-        f"TF-IDF + logistic regression: {len(train)} training articles, {len(test)} test articles"
+    print_scores(
+        f"TF-IDF + logistic regression: {len(train)} training articles", len(test), metrics
     )
+
+
+def print_scores(title: str, articles: int, metrics: dict) -> None:
+    """The averages, then each theme's F1, precision and recall, as a baseline's figures."""
+    print(f"{title}, {articles} test articles")
     print(
         f"macro-F1 {metrics['macro_f1']:.3f}  micro-F1 {metrics['micro_f1']:.3f}  "
         f"samples-F1 {metrics['samples_f1']:.3f}"

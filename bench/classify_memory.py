@@ -4,7 +4,7 @@ Prints, for each size, the seconds to the first result, the total seconds, and t
 the process: with streaming the peak does not grow with the number of articles. The articles are
 the seeds and the project's annotations, repeated.
 
-Run: python bench/classify_memory.py [--model model/minilm-tema] [--sizes 1000 10000] [--int8]
+Run: python bench/classify_memory.py [--model model/e5-tema] [--sizes 1000 10000] [--int8]
 """
 
 import argparse
@@ -23,7 +23,7 @@ from classify_speed import corpus_articles  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="model/minilm-tema")
+    parser.add_argument("--model", default="model/e5-tema")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--int8", action="store_true")
     args = parser.parse_args()

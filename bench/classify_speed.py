@@ -1,7 +1,7 @@
 """Classification speed on the CPU: `ThemeClassifier.predict` against a plain transformers pipeline.
 
 Both read the same articles with the same model directory, in one run: a trained tematik model
-(default `model/minilm-tema`) and a base-size BERT with IndoBERT's configuration and random
+(default `model/e5-tema`) and a base-size BERT with IndoBERT's configuration and random
 weights (so the figures hold for IndoBERT's size). The pipeline truncates every article to one
 window, tematik reads every article whole. Also prints tokens/s as a share of the ceiling set
 by this machine's measured fp32 matrix-multiply rate and the model's FLOPs per token.
@@ -33,7 +33,7 @@ PIPELINE_BATCH_SIZES = (1, 4, 16, 64)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="model/minilm-tema")
+    parser.add_argument("--model", default="model/e5-tema")
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--skip-indobert", action="store_true")
     args = parser.parse_args()

@@ -5,7 +5,7 @@ stopping and thresholds included) and scores the held-out fold at article level,
 thresholds the run tuned and with every threshold at 0.5. Prints the macro-F1 per fold and the
 mean, so recipe settings can be compared without touching dev data.
 
-Run: python bench/cross_validate.py train/offline-minilm.yaml --folds 5 [--set epochs=4 ...]
+Run: python bench/cross_validate.py train/offline.yaml --folds 5 [--set epochs=4 ...]
 """
 
 import argparse

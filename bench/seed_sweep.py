@@ -5,7 +5,7 @@ is scored on `--test` at article level, with the tuned thresholds and with every
 0.5. Runs go in parallel processes (`--workers`), which pays on a GPU. Use it to see how far a
 single run's figure can be trusted; choose settings with `bench/cross_validate.py`.
 
-Run: python bench/seed_sweep.py train/offline-minilm.yaml --seeds 1 2 3 [--set epochs=4 ...]
+Run: python bench/seed_sweep.py train/offline.yaml --seeds 1 2 3 [--set epochs=4 ...]
 """
 
 import argparse

@@ -2,7 +2,7 @@
 nor transformers), `tematik classify` of one seed article end to end, model load included, and
 from how many articles `--int8` (which loads PyTorch and quantizes) beats the default runtime.
 
-Run: python bench/startup.py [--runs N] [--model model/minilm-tema] [--counts 1 5 20 50 100 200]
+Run: python bench/startup.py [--runs N] [--model model/e5-tema] [--counts 1 5 20 50 100 200]
 """
 
 import argparse
@@ -22,7 +22,7 @@ from classify_speed import corpus_articles  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--model", default="model/minilm-tema")
+    parser.add_argument("--model", default="model/e5-tema")
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 5, 20, 50, 100, 200])
     args = parser.parse_args()
     tematik = shutil.which("tematik") or "tematik"

@@ -79,7 +79,7 @@ def trained_model(tiny_base_model, tmp_path_factory) -> Path:
     os.chdir(ROOT)
     result = run_cli(
         "train",
-        "train/offline-minilm.yaml",
+        "train/offline.yaml",
         *tiny_training(tiny_base_model),
         "--output",
         output,

