@@ -116,8 +116,8 @@ def test_engine_blocks_run_as_written(engine, project, trained_model, monkeypatc
     """The blocks for Ray and Spark, where that engine is installed."""
     pytest.importorskip(engine)
     monkeypatch.chdir(project)
-    if not (project / "model" / "e5-tema").exists():  # run alone, not after the blocks above
-        shutil.copytree(trained_model, project / "model" / "e5-tema")
+    if not (project / "model" / "e5-quick").exists():  # run alone, not after the blocks above
+        shutil.copytree(trained_model, project / "model" / "e5-quick")
     blocks = [(line, code) for line, _, code in code_blocks() if _engine(code) == engine]
     assert blocks, f"README.md has no block for {engine}"
     for line, code in blocks:
