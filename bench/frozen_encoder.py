@@ -34,7 +34,7 @@ def embed(texts: list[str], tokenizer, model) -> np.ndarray:
         ids = tokenizer("passage: " + clean_text(text), add_special_tokens=False)["input_ids"]
         windows = [ids[start : start + room] for start in range(0, len(ids), room)]
         batch = tokenizer.pad(
-            {"input_ids": [tokenizer.build_inputs_with_special_tokens(w) for w in windows]},
+            {"input_ids": [[tokenizer.cls_token_id, *w, tokenizer.sep_token_id] for w in windows]},
             return_tensors="pt",
         )
         hidden = model(**batch).last_hidden_state
@@ -55,7 +55,7 @@ def main() -> None:
     train, test = load_annotations(args.train, schema), load_annotations(args.test, schema)
     location = resolve_base_model(args.base_model)
     tokenizer = AutoTokenizer.from_pretrained(location)
-    model = AutoModel.from_pretrained(location).eval()
+    model = AutoModel.from_pretrained(location, add_pooling_layer=False).eval()
     train_vectors = embed([r.text for r in train], tokenizer, model)
     test_vectors = embed([r.text for r in test], tokenizer, model)
     head = OneVsRestClassifier(LogisticRegression(C=10, class_weight="balanced", max_iter=5000))
