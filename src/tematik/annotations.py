@@ -239,5 +239,10 @@ def _other_columns(
 
 def write_annotations(records: Iterable[Record], path: Path) -> None:
     """An annotation file with the columns `COLUMNS` on every line, written whole or not at all."""
-    rows = ({name: _columns(record).get(name, "") for name in COLUMNS} for record in records)
-    write_atomic({path: "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)})
+    lines = (json.dumps(_row(_columns(record)), ensure_ascii=False) + "\n" for record in records)
+    write_atomic({path: "".join(lines)})
+
+
+def _row(columns: dict[str, object]) -> dict[str, object]:
+    """A record's values for `COLUMNS`, in their order; a column it lacks is empty text."""
+    return {name: columns.get(name, "") for name in COLUMNS}

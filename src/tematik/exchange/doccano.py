@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tematik.exchange.formats import ExportFile
-from tematik.exchange.imported import Imported, known, theme_of
+from tematik.exchange.imported import Imported
 from tematik.schema import Schema
 
 ARTICLE_ID = "article_id"  # a tematik article id, when the example came from tematik
@@ -31,15 +31,15 @@ def _import_example(where: str, number: int, line: str, imported: Imported) -> N
             "project as JSONL"
         )
         return
-    unknown = [label for label in labels if not theme_of(label, imported.schema)]
+    unknown = [label for label in labels if not imported.theme_of(label)]
     if unknown:
         imported.problems.append(
-            f"{where}: unknown label {', '.join(map(repr, unknown))}; {known(imported.schema)}"
+            f"{where}: unknown label {', '.join(map(repr, unknown))}; {imported.known()}"
         )
         return
     example = f"example {entry['id']}" if "id" in entry else f"line {number}"
     article_id = entry.get(ARTICLE_ID) or f"doccano-{entry.get('id', f'line-{number}')}"
     source = entry.get("url") or entry.get("source") or f"doccano {example}"
-    themes = [theme_of(label, imported.schema) for label in labels]
+    themes = [imported.theme_of(label) for label in labels]
     imported.add(article_id, entry["text"], themes, where, str(source), entry.get("note"))
     imported.drop(entry.keys() - KEPT_FIELDS - NOT_REPORTED)

@@ -1,5 +1,5 @@
 """What every reader of a tool's export returns (the annotations, the items left out, the
-problems), and how a tool's label names a theme."""
+problems), and which theme a tool's label names."""
 
 from __future__ import annotations
 
@@ -28,6 +28,23 @@ class Imported:
     dropped: Counter[str] = field(default_factory=Counter)
     """Fields of the tool's items that no annotation column keeps, by how many items had them."""
     _seen: dict[str, str] = field(default_factory=dict, repr=False)
+    _names: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Theme id by the names a tool may use for it: the id or the Indonesian name, any case.
+        self._names = {
+            name.casefold(): theme.id
+            for theme in self.schema.themes
+            for name in (theme.id, theme.name)
+        }
+
+    def theme_of(self, name: object) -> str | None:
+        """The theme id a tool's label or choice names, or None."""
+        return self._names.get(str(name).strip().casefold())
+
+    def known(self) -> str:
+        """The themes a label may name, for a message about one that names none."""
+        return "known: " + ", ".join(f"{t.id} ({t.name})" for t in self.schema.themes)
 
     def add(
         self,
@@ -70,17 +87,3 @@ class Imported:
     def drop(self, fields: Iterable[str]) -> None:
         """Count an item's fields that no annotation column keeps."""
         self.dropped.update(fields)
-
-
-def theme_names(schema: Schema) -> dict[str, str]:
-    """Theme id by the names a tool may use for it: the id or the Indonesian name, in any case."""
-    return {name.casefold(): theme.id for theme in schema.themes for name in (theme.id, theme.name)}
-
-
-def theme_of(name: object, schema: Schema) -> str | None:
-    """The theme id a tool's label or choice names, or None."""
-    return theme_names(schema).get(str(name).strip().casefold())
-
-
-def known(schema: Schema) -> str:
-    return "known: " + ", ".join(f"{theme.id} ({theme.name})" for theme in schema.themes)

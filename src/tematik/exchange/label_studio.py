@@ -14,7 +14,7 @@ import numpy as np
 from tematik.annotations import Record
 from tematik.errors import TematikError
 from tematik.exchange.formats import ExportFile
-from tematik.exchange.imported import Imported, known, theme_of
+from tematik.exchange.imported import Imported
 from tematik.files import write_atomic
 from tematik.inputs import Article
 from tematik.metrics import apply_thresholds
@@ -42,7 +42,7 @@ def read_label_studio(export: ExportFile, schema: Schema, control: str | None) -
     """
     tasks = export.document
     imported = Imported(schema)
-    control = _theme_control(export, schema, control)
+    control = _theme_control(export, imported, control)
     if control:
         imported.notices.append(f"{export.path}: themes read from the Choices control {control!r}")
     for position, task in enumerate(tasks, 1):
@@ -54,7 +54,7 @@ def _task_id(task: object, position: int) -> object:
     return task.get("id", f"#{position}") if isinstance(task, dict) else f"#{position}"
 
 
-def _theme_control(export: ExportFile, schema: Schema, asked: str | None) -> str | None:
+def _theme_control(export: ExportFile, imported: Imported, asked: str | None) -> str | None:
     """The control whose choices are themes: the one asked for, or the only one naming themes."""
     chosen = _choices_by_control(export.document)
     if asked is not None:
@@ -66,7 +66,7 @@ def _theme_control(export: ExportFile, schema: Schema, asked: str | None) -> str
             )
         return asked
     naming = sorted(
-        name for name, values in chosen.items() if any(theme_of(v, schema) for v in values)
+        name for name, values in chosen.items() if any(imported.theme_of(v) for v in values)
     )
     if len(naming) > 1:
         raise TematikError(
@@ -213,13 +213,13 @@ def _annotation_themes(
         return set()
     themes = set()
     for choice in (value for item in ours for value in _values(item)):
-        theme = theme_of(choice, imported.schema)
+        theme = imported.theme_of(choice)
         if theme:
             themes.add(theme)
         else:
             imported.problems.append(
                 f"{where}: unknown choice {choice!r} of control {control!r} in annotation "
-                f"{annotation.get('id')}; {known(imported.schema)}"
+                f"{annotation.get('id')}; {imported.known()}"
             )
     return themes
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tematik.exchange.formats import ExportFile
-from tematik.exchange.imported import Imported, known, theme_of
+from tematik.exchange.imported import Imported
 from tematik.schema import Schema
 
 ANSWERS = ("accept", "reject", "ignore")
@@ -83,9 +83,9 @@ def _read_choice(where: str, task: dict, article: _Article, imported: Imported) 
 
 
 def _theme(where: str, label: object, imported: Imported) -> str | None:
-    theme = theme_of(label, imported.schema)
+    theme = imported.theme_of(label)
     if theme is None:
-        imported.problems.append(f"{where}: unknown label {label!r}; {known(imported.schema)}")
+        imported.problems.append(f"{where}: unknown label {label!r}; {imported.known()}")
     return theme
 
 
