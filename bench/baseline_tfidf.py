@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 
-from tematik.annotations import load_annotations
+from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
 from tematik.metrics import article_metrics, label_matrix
 from tematik.preparation import clean_text
 from tematik.schema import load_schema
@@ -21,7 +21,7 @@ from tematik.schema import load_schema
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", nargs="+", default=["labels/*.jsonl"])
+    parser.add_argument("--train", nargs="+", default=[DEFAULT_ANNOTATIONS])
     parser.add_argument("--test", nargs="+", default=["../shared/corpus/dev.jsonl"])
     args = parser.parse_args()
     schema = load_schema()

@@ -25,7 +25,8 @@ from transformers import AutoTokenizer, pipeline
 from tematik.annotations import load_annotations
 from tematik.classifier import ModelSettings, ThemeClassifier
 from tematik.inputs import read_articles
-from tematik.preparation import WindowSettings, clean_text, make_windows
+from tematik.preparation import clean_text, make_windows
+from tematik.recipe import Recipe
 from tematik.schema import load_schema
 
 PIPELINE_BATCH_SIZES = (1, 4, 16, 64)
@@ -55,7 +56,7 @@ def main() -> None:
 def corpus_articles(count: int) -> list[str]:
     """Seeds and annotated articles, repeated until there are `count`."""
     texts = [article.text for article in read_articles(["seeds"])]
-    texts += [r.text for r in load_annotations(["labels/*.jsonl"], load_schema())]
+    texts += [r.text for r in load_annotations(Recipe().data, load_schema())]
     return (texts * (count // len(texts) + 1))[:count]
 
 
@@ -125,7 +126,7 @@ def _indobert_shaped(directory: Path) -> Path:
     settings = ModelSettings(
         labels=schema.ids,
         thresholds=dict.fromkeys(schema.ids, 0.5),
-        windows=WindowSettings(max_length=512, stride=64),
+        windows=Recipe().windows,
         schema=schema.to_dict(),
     )
     tokenizer = AutoTokenizer.from_pretrained(INDOBERT_SHAPE)

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from transformers import AutoModel, AutoTokenizer
 
-from tematik.annotations import load_annotations
+from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
 from tematik.base_model import resolve_base_model
 from tematik.metrics import article_metrics, label_matrix
 from tematik.preparation import clean_text
@@ -47,7 +47,7 @@ def embed(texts: list[str], tokenizer, model) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", nargs="+", default=["labels/*.jsonl"])
+    parser.add_argument("--train", nargs="+", default=[DEFAULT_ANNOTATIONS])
     parser.add_argument("--test", nargs="+", default=["../shared/corpus/dev.jsonl"])
     parser.add_argument("--base-model", default=OFFLINE_BASE)
     args = parser.parse_args()

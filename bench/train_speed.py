@@ -25,7 +25,7 @@ from flops import (
 )
 from transformers import AutoTokenizer
 
-from tematik.annotations import load_annotations
+from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
 from tematik.preparation import clean_text, make_windows
 from tematik.recipe import Recipe, load_recipe
 from tematik.schema import load_schema
@@ -43,7 +43,7 @@ def main() -> None:
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
     print(f"{name}: bf16 matmul {rate / 1e12:.1f} TFLOP/s")
     schema = load_schema()
-    records = load_annotations(["labels/*.jsonl"], schema)
+    records = load_annotations([DEFAULT_ANNOTATIONS], schema)
     records = (records * (args.articles // len(records) + 1))[: args.articles]
     tokenizer = AutoTokenizer.from_pretrained(INDOBERT_SHAPE)
     recipe = replace(load_recipe(args.recipe), epochs=1)

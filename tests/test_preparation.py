@@ -116,7 +116,7 @@ def tiny_tokenizer(tiny_base_model):
 
 def test_long_article_is_read_whole_in_overlapping_windows(tiny_tokenizer):
     article = "\n".join(clean_text(text) for text in SEED_TEXT.values())
-    settings = WindowSettings(max_length=64, stride=16)
+    settings = WindowSettings(max_length=64, stride=16, pooling="max")
     windows, index = make_windows(tiny_tokenizer, [article, "Menlu bertemu."], settings)
     whole = tiny_tokenizer(article, add_special_tokens=False)["input_ids"]
     assert len(whole) > 10 * settings.max_length

@@ -207,6 +207,16 @@ def train(
             help="Seed of the split, the new head and the data order (same seed, same model)."
         ),
     ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="Set any recipe field, e.g. --set pooling=mean (repeatable; the fields are "
+            "tematik.recipe.Recipe's).",
+            show_default=False,
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace an existing model directory.")
     ] = False,
@@ -217,12 +227,12 @@ def train(
 ) -> None:
     """Fine-tune a base model on annotation files; write a complete model directory or nothing.
 
-    Flags override the recipe. Stops early when validation macro-F1 stops improving, then tunes
-    one threshold per theme on the validation articles.
+    --set and the flags override the recipe. Stops early when validation macro-F1 stops
+    improving, then tunes one threshold per theme on the validation articles.
     """
     from tematik.recipe import load_recipe
 
-    chosen = load_recipe(recipe).with_overrides(
+    chosen = load_recipe(recipe, settings or ()).with_overrides(
         data=data,
         base_model=base_model,
         output=output,

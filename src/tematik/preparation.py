@@ -100,11 +100,11 @@ def _sentence_after_headline(rest: str) -> str:
 
 @dataclass(frozen=True)
 class WindowSettings:
-    """How an article becomes token windows and how their scores combine."""
+    """How an article becomes token windows and how their scores combine (set by the recipe)."""
 
-    max_length: int = 256
-    stride: int = 64
-    pooling: str = "max"
+    max_length: int
+    stride: int
+    pooling: str
 
 
 POOLING_METHODS = ("max", "mean")

