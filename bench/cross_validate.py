@@ -15,11 +15,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-import yaml
-
 from tematik.annotations import load_annotations
 from tematik.classifier import ThemeClassifier
-from tematik.metrics import apply_thresholds, article_metrics, label_matrix
+from tematik.evaluation import evaluate
+from tematik.metrics import DEFAULT_THRESHOLD
 from tematik.recipe import load_recipe
 from tematik.schema import load_schema
 from tematik.training import train
@@ -31,8 +30,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--set", nargs="*", default=[], help="recipe overrides, field=value")
     args = parser.parse_args()
-    overrides = {key: yaml.safe_load(value) for key, value in (s.split("=", 1) for s in args.set)}
-    recipe = load_recipe(args.recipe).with_overrides(**overrides)
+    recipe = load_recipe(args.recipe, args.set)
     schema = load_schema(recipe.schema)
     records = load_annotations(recipe.data, schema)
     random.Random(recipe.seed).shuffle(records)
@@ -52,11 +50,10 @@ def main() -> None:
             output = Path(work) / f"model{fold}"
             train(recipe.with_overrides(data=[str(data)], output=str(output)), progress=False)
             classifier = ThemeClassifier.from_pretrained(output)
-            probabilities = classifier.predict_proba([r.text for r in held_out])
-            actual = label_matrix(held_out, schema.ids)
-            for name, thresholds in (("tuned", classifier.thresholds), ("0.5", 0.5)):
-                predicted = apply_thresholds(probabilities, thresholds)
-                scores[name].append(article_metrics(predicted, actual, schema.ids)["macro_f1"])
+            evaluation = evaluate(classifier, held_out)
+            flat = evaluation.with_thresholds(DEFAULT_THRESHOLD)
+            scores["tuned"].append(evaluation.metrics["macro_f1"])
+            scores["0.5"].append(flat.metrics["macro_f1"])
             print(
                 f"fold {fold + 1}/{args.folds}: macro-F1 {scores['tuned'][-1]:.3f} "
                 f"(thresholds at 0.5: {scores['0.5'][-1]:.3f}) on {len(held_out)} articles, "
@@ -66,7 +63,8 @@ def main() -> None:
     for name, values in scores.items():
         print(
             f"thresholds {name}: mean macro-F1 {statistics.mean(values):.3f} "
-            f"(sd {statistics.pstdev(values):.3f}) over {args.folds} folds; overrides {overrides}"
+            f"(sd {statistics.pstdev(values):.3f}) over {args.folds} folds; "
+            f"--set {' '.join(args.set)}"
         )
 
 

@@ -14,11 +14,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-import yaml
-
 from tematik.annotations import load_annotations
 from tematik.classifier import ThemeClassifier
-from tematik.metrics import apply_thresholds, article_metrics, label_matrix
+from tematik.evaluation import evaluate
+from tematik.metrics import DEFAULT_THRESHOLD
 from tematik.recipe import load_recipe
 from tematik.schema import load_schema
 from tematik.training import train
@@ -32,8 +31,7 @@ def main() -> None:
     parser.add_argument("--test", nargs="+", default=["../shared/corpus/dev.jsonl"])
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    overrides = {key: yaml.safe_load(value) for key, value in (s.split("=", 1) for s in args.set)}
-    jobs = [(args.recipe, overrides | {"seed": seed}, args.test) for seed in args.seeds]
+    jobs = [(args.recipe, [*args.set, f"seed={seed}"], args.test) for seed in args.seeds]
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         results = pool.starmap(score_one_run, jobs)
     for seed, (tuned, fixed, validation) in zip(args.seeds, results, strict=True):
@@ -44,25 +42,20 @@ def main() -> None:
     tuned, fixed, validation = (statistics.mean(column) for column in zip(*results, strict=True))
     print(
         f"mean of {len(results)} runs: macro-F1 {tuned:.3f} (thresholds at 0.5: {fixed:.3f}), "
-        f"validation {validation:.3f}; overrides {overrides}"
+        f"validation {validation:.3f}; --set {' '.join(args.set)}"
     )
 
 
-def score_one_run(recipe_path: str, overrides: dict, test: list[str]) -> tuple[float, ...]:
+def score_one_run(recipe_path: str, settings: list[str], test: list[str]) -> tuple[float, ...]:
     """Test macro-F1 with tuned and with 0.5 thresholds, and validation macro-F1, of one run."""
-    recipe = load_recipe(recipe_path).with_overrides(**overrides)
+    recipe = load_recipe(recipe_path, settings)
     schema = load_schema(recipe.schema)
     records = load_annotations(test, schema)
     with tempfile.TemporaryDirectory() as work:
         result = train(recipe.with_overrides(output=str(Path(work) / "model")), progress=False)
-        classifier = ThemeClassifier.from_pretrained(result.path)
-        probabilities = classifier.predict_proba([r.text for r in records])
-    actual = label_matrix(records, schema.ids)
-    tuned, fixed = (
-        article_metrics(apply_thresholds(probabilities, t), actual, schema.ids)["macro_f1"]
-        for t in (classifier.thresholds, 0.5)
-    )
-    return tuned, fixed, result.metrics["macro_f1"]
+        evaluation = evaluate(ThemeClassifier.from_pretrained(result.path), records)
+    flat = evaluation.with_thresholds(DEFAULT_THRESHOLD)
+    return evaluation.metrics["macro_f1"], flat.metrics["macro_f1"], result.metrics["macro_f1"]
 
 
 if __name__ == "__main__":

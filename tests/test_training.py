@@ -46,8 +46,8 @@ def test_settings_record_thresholds_windows_data_and_recipe(trained_model, tiny_
     training = settings["training"]
     assert training["recipe"]["base_model"] == str(tiny_base_model)
     assert training["recipe"]["epochs"] == 3
-    assert training["data"]["files"] == ["labels/seeds.jsonl"]
-    assert sum(training["data"]["articles"].values()) == 5
+    assert training["files"] == ["labels/seeds.jsonl"]
+    assert training["train"]["articles"] + training["validation"]["articles"] == 5
     assert {"micro_f1", "macro_f1", "samples_f1", "per_label"} <= set(
         training["validation_metrics"]
     )

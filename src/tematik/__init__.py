@@ -5,15 +5,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["Prediction", "Recipe", "ThemeClassifier", "TrainingResult", "train"]
+__all__ = [
+    "Evaluation",
+    "Prediction",
+    "Predictions",
+    "Recipe",
+    "ThemeClassifier",
+    "TrainingResult",
+    "evaluate",
+    "train",
+]
 
 if TYPE_CHECKING:
-    from tematik.classifier import Prediction, ThemeClassifier
+    from tematik.classifier import ThemeClassifier
+    from tematik.evaluation import Evaluation, evaluate
+    from tematik.predictions import Prediction, Predictions
     from tematik.recipe import Recipe
     from tematik.training import TrainingResult, train
 
 _HOMES = {
-    "Prediction": "tematik.classifier",
+    "Evaluation": "tematik.evaluation",
+    "evaluate": "tematik.evaluation",
+    "Prediction": "tematik.predictions",
+    "Predictions": "tematik.predictions",
     "ThemeClassifier": "tematik.classifier",
     "Recipe": "tematik.recipe",
     "TrainingResult": "tematik.training",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tematik.errors import TematikError
-from tematik.files import parse_json, read_utf8, write_atomic
+from tematik.files import RowProblem, parse_row, read_utf8, write_atomic
 from tematik.schema import Schema
 
 DEFAULT_ANNOTATIONS = "labels/*.jsonl"
@@ -158,9 +158,9 @@ def _read_file(path: Path, schema: Schema, problems: list[str]) -> Iterator[tupl
 def parse_line(line: str, schema: Schema) -> Record | str:
     """Parse one JSON Lines entry into a record, or return what is wrong with it."""
     try:
-        entry = parse_json(line)
-    except json.JSONDecodeError as error:
-        return f"invalid JSON ({error.msg} at column {error.colno})"
+        entry = parse_row(line)
+    except RowProblem as problem:
+        return str(problem)
     if not isinstance(entry, dict):
         return "expected a JSON object with id, text and labels"
     missing = [name for name in REQUIRED_FIELDS if name not in entry]

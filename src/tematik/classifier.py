@@ -7,67 +7,37 @@ import functools
 import json
 import shutil
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tematik.errors import TematikError, TematikWarning, reason
-from tematik.metrics import apply_thresholds
+from tematik.model_settings import SETTINGS_FILE, ModelSettings
 from tematik.onnx_model import ONNX_FILE, OnnxModel, export_onnx
+from tematik.predictions import Prediction, Predictions, sigmoid
 from tematik.preparation import (
-    WindowSettings,
     clean_text,
     make_windows,
     pad_windows,
     pool_window_scores,
 )
+from tematik.schema import Schema
 
 if TYPE_CHECKING:
     import pandas as pd
     from tokenizers import Tokenizer
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
-SETTINGS_FILE = "tematik.json"
 MODEL_FILES = ("config.json", SETTINGS_FILE)
 # Windows per forward pass: 8 was fastest on a 2-core CPU (bench/classify_speed.py; 32 was 14%
 # slower, its activations no longer fit the caches); a GPU wants larger batches.
 BATCH_SIZE = {"cpu": 8, "cuda": 32}
 RUNTIMES = ("auto", "torch", "onnx")
-
-
-@dataclass
-class ModelSettings:
-    """tematik's own part of a model directory, stored beside the Hugging Face files."""
-
-    labels: list[str]
-    thresholds: dict[str, float]
-    windows: WindowSettings = field(default_factory=WindowSettings)
-    schema: dict = field(default_factory=dict)
-    training: dict = field(default_factory=dict)
-    """Recipe, data, validation metrics and timing of the run that produced the model."""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> ModelSettings:
-        values = json.loads(text)
-        values["windows"] = WindowSettings(**values["windows"])
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The themes assigned to one article and every theme's score (0 to 1)."""
-
-    labels: list[str]
-    scores: dict[str, float]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"labels": self.labels, "scores": self.scores}
+PREDICT_CHUNK = 64
+"""Articles scored together by `predict`: memory stays flat however many are given."""
+__all__ = ["SETTINGS_FILE", "ModelSettings", "Prediction", "Predictions", "ThemeClassifier"]
 
 
 class ThemeClassifier:
@@ -85,10 +55,18 @@ class ThemeClassifier:
         self.settings = settings
         device = "cpu" if isinstance(model, OnnxModel) else model.device.type
         self.batch_size = batch_size or BATCH_SIZE.get(device, BATCH_SIZE["cpu"])
+        self.path: Path | None = None
+        """The directory `from_pretrained` loaded, if it did."""
 
     @property
     def labels(self) -> list[str]:
         return self.settings.labels
+
+    @property
+    def schema(self) -> Schema:
+        """The label schema the model was trained on."""
+        source = str(self.path / SETTINGS_FILE) if self.path else "the model's settings"
+        return Schema.from_dict(self.settings.schema, source)
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -112,6 +90,12 @@ class ThemeClassifier:
         predicts, it does not save.
         """
         path = Path(path)
+        classifier = cls._load(path, device, int8, runtime)
+        classifier.path = path
+        return classifier
+
+    @classmethod
+    def _load(cls, path: Path, device: str | None, int8: bool, runtime: str) -> ThemeClassifier:
         settings = _read_settings(path)
         if _use_onnx(path, device, int8, runtime):
             return cls._from_onnx(path, settings)
@@ -171,19 +155,30 @@ class ThemeClassifier:
             self._window_logits(input_ids), text_index, len(texts), windows.pooling
         )
         _return_freed_memory()
-        return 1 / (1 + np.exp(-logits))
+        return sigmoid(logits)
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Themes (by the stored per-theme thresholds) and all scores for each article."""
-        scores = self.predict_proba(texts)
-        decisions = apply_thresholds(scores, self.thresholds)
-        return [
-            Prediction(
-                labels=[label for label, on in zip(self.labels, row, strict=True) if on],
-                scores={label: float(s) for label, s in zip(self.labels, article, strict=True)},
-            )
-            for row, article in zip(decisions, scores, strict=True)
+    def predict(
+        self,
+        texts: Sequence[str],
+        ids: Sequence[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Predictions:
+        """Themes (by the stored per-theme thresholds) and all scores for each article: a
+        sequence of `Prediction`. Scores 64 articles at a time, calling `progress(n)` after each."""
+        chunks = [
+            texts[start : start + PREDICT_CHUNK] for start in range(0, len(texts), PREDICT_CHUNK)
         ]
+        scores = []
+        for chunk in chunks:
+            scores.append(self.predict_proba(chunk))
+            if progress:
+                progress(len(chunk))
+        return Predictions.of(
+            np.concatenate(scores) if scores else np.zeros((0, len(self.labels))),
+            self.labels,
+            self.thresholds,
+            ids,
+        )
 
     def __call__(self, batch: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any] | pd.DataFrame:
         """Batch in, batch out, for a distributed engine's batch map (Ray Data `map_batches`, a
@@ -191,10 +186,9 @@ class ThemeClassifier:
         and one `score_<theme>` column per theme added."""
         predictions = self.predict([str(text) for text in batch["text"]])
         labels = np.empty(len(predictions), dtype=object)
-        labels[:] = [prediction.labels for prediction in predictions]
+        labels[:] = [predictions.themes(row) for row in range(len(predictions))]
         columns = {"labels": labels} | {
-            f"score_{label}": np.array([p.scores[label] for p in predictions], dtype=np.float32)
-            for label in self.labels
+            f"score_{label}": predictions.scores[:, k] for k, label in enumerate(self.labels)
         }
         if hasattr(batch, "assign"):
             return batch.assign(**columns)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -45,6 +46,27 @@ def parse_json(text: str) -> object:
         raise json.JSONDecodeError(problem, text, 0) from None
 
 
+class RowProblem(ValueError):
+    """What is wrong with one row of a JSON Lines file, as its user reads it."""
+
+
+def parse_row(line: str) -> object:
+    """One JSON Lines row parsed; a RowProblem naming the column where it breaks."""
+    try:
+        return parse_json(line)
+    except json.JSONDecodeError as error:
+        raise RowProblem(f"invalid JSON ({error.msg} at column {error.colno})") from None
+
+
+def text_entry(entry: object) -> dict:
+    """A parsed row or item that is an object with a non-empty `text`; a RowProblem otherwise."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+        raise RowProblem('expected a JSON object with a "text" field')
+    if not entry["text"].strip():
+        raise RowProblem("empty text")
+    return entry
+
+
 def check_destinations(paths: Iterable[Path], overwrite: bool) -> None:
     """Before any work: every path can take a new file, replacing one only if `overwrite`."""
     for path in paths:
@@ -82,3 +104,16 @@ def ordinary_permissions(root: Path) -> None:
     os.umask(umask)
     for path in [root, *(root.rglob("*") if root.is_dir() else ())]:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
+def swap_into_place(finished: Path, target: Path) -> None:
+    """Move the complete directory `finished` to `target` on the same file system, replacing any
+    directory there, by renames only: a reader sees the old one or the new one, never a mix."""
+    ordinary_permissions(finished)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    previous = target.with_name(target.name + ".previous")
+    if target.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        target.rename(previous)
+    finished.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tematik.files import parse_json
+from tematik.files import RowProblem, parse_json, parse_row, text_entry
 
 STDIN = "-"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -160,9 +160,9 @@ def _from_jsonl(name: str, lines: Iterable[bytes]) -> Iterator[Article | Unreada
         if not line.strip():
             continue
         try:
-            entry = parse_json(line)
-        except json.JSONDecodeError as error:
-            entry = error
+            entry = parse_row(line)
+        except RowProblem as problem:
+            entry = problem
         if first and not _has_text(entry):
             yield Unreadable(name, f"{NO_ARTICLES} (line {number})")
             return
@@ -199,12 +199,12 @@ def _has_text(entry: object) -> bool:
 
 def _article(where: str, entry: object) -> Article | Unreadable:
     """The article a parsed JSON row or item holds (`id` names it, else `where`), or why not."""
-    if isinstance(entry, json.JSONDecodeError):
-        return Unreadable(where, f"invalid JSON ({entry.msg})")
-    if not _has_text(entry):
-        return Unreadable(where, 'expected a JSON object with a "text" field')
-    if not entry["text"].strip():
-        return Unreadable(where, "empty text")
+    try:
+        if isinstance(entry, RowProblem):
+            raise entry
+        entry = text_entry(entry)
+    except RowProblem as problem:
+        return Unreadable(where, str(problem))
     if len(entry["text"]) > MAX_ARTICLE_BYTES:
         return Unreadable(where, TOO_LARGE)
     return Article(str(entry.get("id", where)), entry["text"])

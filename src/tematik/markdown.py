@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tematik.metrics import f1_summary
+
 
 def table(header: list[str], rows: list[list]) -> str:
     """A Markdown table; `|` inside a cell is escaped."""
@@ -22,10 +24,5 @@ def metrics_table(metrics: dict, thresholds: Mapping[str, float]) -> str:
         + [scores["support"]]
         for theme, scores in metrics["per_label"].items()
     ]
-    averages = (
-        f"micro-F1 {metrics['micro_f1']:.3f} · macro-F1 {metrics['macro_f1']:.3f} · "
-        f"samples-F1 {metrics['samples_f1']:.3f}"
-    )
-    return table(["theme", "threshold", "precision", "recall", "F1", "support"], rows) + (
-        f"\n\n{averages}"
-    )
+    header = ["theme", "threshold", "precision", "recall", "F1", "support"]
+    return f"{table(header, rows)}\n\n{f1_summary(metrics)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from string import Template
 
@@ -9,8 +10,8 @@ import yaml
 from huggingface_hub import EvalResult, ModelCardData
 
 from tematik.base_model import LICENSES, describe_base, hub_id
-from tematik.classifier import ModelSettings
 from tematik.markdown import metrics_table, table
+from tematik.model_settings import ModelSettings, TrainingRecord
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 
@@ -26,15 +27,18 @@ def write_model_card(folder: Path, settings: ModelSettings, path: Path) -> Path:
 
 
 def render_model_card(path: Path, settings: ModelSettings) -> str:
+    """The card of a model trained by `tematik train` (its settings hold the training record)."""
     training = settings.training
-    recipe, data, metrics = training["recipe"], training["data"], training["validation_metrics"]
+    if training is None:
+        raise ValueError("a model card needs the record of the training run")
+    recipe, metrics = training.recipe, training.validation_metrics
     themes = {theme["id"]: theme for theme in settings.schema["themes"]}
-    metadata = _metadata(path.name, recipe["base_model"], data["files"], metrics)
+    metadata = _metadata(path.name, recipe.base_model, training.files, metrics)
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         metadata=metadata.to_yaml(),
         name=path.name,
         path=path.as_posix(),
-        base_model=describe_base(recipe["base_model"]),
+        base_model=describe_base(recipe.base_model),
         license=metadata.license,
         themes_table=table(
             ["id", "name", "description"],
@@ -43,26 +47,26 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         max_length=settings.windows.max_length,
         stride=settings.windows.stride,
         pooling=settings.windows.pooling,
-        validation_articles=data["articles"]["validation"],
+        validation_articles=training.validation.articles,
         metrics_table=metrics_table(metrics, settings.thresholds),
         caveats=_caveats(training),
-        files=", ".join(f"`{f}`" for f in data["files"]),
+        files=", ".join(f"`{f}`" for f in training.files),
         data_table=table(
             ["theme", "train articles", "validation articles"],
             [
-                [t, data["per_theme"]["train"][t], data["per_theme"]["validation"][t]]
+                [t, training.train.per_theme[t], training.validation.per_theme[t]]
                 for t in settings.labels
             ]
-            + [["(articles)", data["articles"]["train"], data["articles"]["validation"]]],
+            + [["(articles)", training.train.articles, training.validation.articles]],
         ),
-        no_theme_train=data["no_theme"]["train"],
-        no_theme_validation=data["no_theme"]["validation"],
-        seconds=training["seconds"],
-        recipe=yaml.safe_dump(recipe, sort_keys=False, allow_unicode=True).strip(),
+        no_theme_train=training.train.no_theme,
+        no_theme_validation=training.validation.no_theme,
+        seconds=training.seconds,
+        recipe=yaml.safe_dump(recipe.to_dict(), sort_keys=False, allow_unicode=True).strip(),
     )
 
 
-def _metadata(name: str, base_model: str, files: list[str], metrics: dict) -> ModelCardData:
+def _metadata(name: str, base_model: str, files: Sequence[str], metrics: dict) -> ModelCardData:
     """The card's front matter: base model and license, data, and the validation F1 scores."""
     base = hub_id(base_model)
     datasets = [Path(file).name for file in files]
@@ -95,9 +99,9 @@ def _metadata(name: str, base_model: str, files: list[str], metrics: dict) -> Mo
     )
 
 
-def useless_model_note(training: dict) -> str:
+def useless_model_note(training: TrainingRecord) -> str:
     """Why the model is of no use, when validation says so; empty otherwise."""
-    macro, trivial = training["validation_metrics"]["macro_f1"], training["all_themes_macro_f1"]
+    macro, trivial = training.macro_f1, training.all_themes_macro_f1
     if macro > trivial:
         return ""
     return (
@@ -107,10 +111,10 @@ def useless_model_note(training: dict) -> str:
     )
 
 
-def _caveats(training: dict) -> str:
+def _caveats(training: TrainingRecord) -> str:
     """Plain warnings where the validation figures say little, or say the model is of no use."""
-    metrics = training["validation_metrics"]
-    validation_articles = training["data"]["articles"]["validation"]
+    metrics = training.validation_metrics
+    validation_articles = training.validation.articles
     notes = []
     if validation_articles < SMALL_VALIDATION:
         notes.append(

@@ -113,6 +113,13 @@ class Recipe:
             problems.append("validation_fraction must be between 0 and 1")
         return problems
 
+    @classmethod
+    def from_dict(cls, values: dict) -> Recipe:
+        """A recipe as `to_dict` wrote it; fields this version does not know are left out."""
+        known = {f.name for f in fields(cls)} - {"source"}
+        given = {key: value for key, value in values.items() if key in known}
+        return cls(source=values.get("source", "")).with_overrides(**given)
+
     def to_dict(self) -> dict:
         values = asdict(self)
         values["data"] = list(self.data)

@@ -7,17 +7,16 @@ import re
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tematik.annotations import Record
 from tematik.errors import TematikError
-from tematik.files import ordinary_permissions
+from tematik.evaluation import Evaluation
+from tematik.files import swap_into_place
 from tematik.markdown import metrics_table
-from tematik.metrics import apply_thresholds, label_matrix, precision_recall_curve
+from tematik.metrics import precision_recall_curve
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -31,19 +30,6 @@ REPORT_FILES = (METRICS_FILE, CURVES_FILE, BARS_FILE, COOCCURRENCE_FILE, REPORT_
 WORST_ARTICLES = 10
 EXCERPT_CHARACTERS = 200
 BAR_SCORES = {"precision": "precision", "recall": "recall", "f1": "F1"}
-
-
-@dataclass(frozen=True)
-class _Evaluation:
-    """What the report shows: articles, scores and decisions (articles × themes), metrics."""
-
-    records: Sequence[Record]
-    labels: list[str]
-    scores: np.ndarray
-    thresholds: np.ndarray
-    actual: np.ndarray
-    predicted: np.ndarray
-    metrics: dict
 
 
 def check_report_directory(directory: Path) -> None:
@@ -60,34 +46,15 @@ def check_report_directory(directory: Path) -> None:
 
 
 def write_report(
-    directory: Path,
-    records: Sequence[Record],
-    scores: np.ndarray,
-    labels: list[str],
-    thresholds: np.ndarray,
-    metrics: dict,
-    *,
-    model: str | Path,
-    data: Sequence[str],
+    directory: Path, evaluation: Evaluation, *, model: str | Path, data: Sequence[str]
 ) -> Path:
     """Write metrics.json, three PNG plots and report.md into `directory`, all or nothing.
 
-    `scores` are the model's (articles × themes, in `labels` order) and `metrics` what
-    `tematik evaluate --json` prints; `model` and `data` name them in the report. An earlier
-    report in `directory` is replaced; a directory holding anything else is refused.
+    `model` and `data` name what was evaluated in the report. An earlier report in `directory`
+    is replaced; a directory holding anything else is refused.
     """
     directory = Path(directory)
     check_report_directory(directory)
-    scores, thresholds = np.asarray(scores), np.asarray(thresholds)
-    evaluation = _Evaluation(
-        records=records,
-        labels=labels,
-        scores=scores,
-        thresholds=thresholds,
-        actual=label_matrix(records, labels).astype(bool),
-        predicted=apply_thresholds(scores, thresholds).astype(bool),
-        metrics=metrics,
-    )
     target = directory.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(
@@ -97,16 +64,13 @@ def write_report(
         staging = work / target.name
         staging.mkdir()
         _write_files(staging, evaluation, f"Model {_code(model)} on {', '.join(map(_code, data))}")
-        ordinary_permissions(staging)
-        if target.exists():
-            target.rename(work / "earlier")
-        staging.rename(target)
+        swap_into_place(staging, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return directory
 
 
-def _write_files(folder: Path, evaluation: _Evaluation, about: str) -> None:
+def _write_files(folder: Path, evaluation: Evaluation, about: str) -> None:
     metrics = evaluation.metrics
     (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     _curves_figure(evaluation).savefig(folder / CURVES_FILE)
@@ -125,7 +89,7 @@ def _figure(width: float, height: float, rows: int = 1, columns: int = 1):
     return figure, figure.subplots(rows, columns, squeeze=False)
 
 
-def _curves_figure(evaluation: _Evaluation) -> Figure:
+def _curves_figure(evaluation: Evaluation) -> Figure:
     """One precision-recall panel per theme, the model's threshold marked on each."""
     labels = evaluation.labels
     columns = min(2, len(labels))
@@ -140,11 +104,12 @@ def _curves_figure(evaluation: _Evaluation) -> Figure:
         if not actual.any():
             ax.text(0.5, 0.5, "no annotated article", ha="center", va="center", color="grey")
             continue
-        ax.plot(*precision_recall_curve(evaluation.scores[:, i], actual), drawstyle="steps-pre")
+        curve = precision_recall_curve(evaluation.predictions.scores[:, i], actual)
+        ax.plot(*curve, drawstyle="steps-pre")
         point = (chosen["recall"], chosen["precision"])
         ax.plot(*point, "o", color="crimson", zorder=3)
         ax.annotate(
-            f"threshold {evaluation.thresholds[i]:.2f}",
+            f"threshold {evaluation.predictions.thresholds[i]:.2f}",
             point,
             xytext=(-8, -14),
             textcoords="offset points",
@@ -181,9 +146,10 @@ def _bars_figure(metrics: dict) -> Figure:
     return figure
 
 
-def _cooccurrence_figure(evaluation: _Evaluation) -> Figure:
+def _cooccurrence_figure(evaluation: Evaluation) -> Figure:
     """Articles per (annotated theme, predicted theme) pair, `none` for no theme at all."""
-    annotated, predicted = _with_none(evaluation.actual), _with_none(evaluation.predicted)
+    annotated = _with_none(evaluation.actual)
+    predicted = _with_none(evaluation.predictions.decisions)
     counts = annotated.T.astype(int) @ predicted.astype(int)
     names = [*evaluation.labels, "none"]
     figure, axes = _figure(1.0 * len(names) + 2.2, 1.0 * len(names) + 1.8)
@@ -204,8 +170,8 @@ def _with_none(matrix: np.ndarray) -> np.ndarray:
     return np.column_stack([matrix, ~matrix.any(axis=1)])
 
 
-def _markdown(evaluation: _Evaluation, about: str) -> str:
-    thresholds = dict(zip(evaluation.labels, map(float, evaluation.thresholds), strict=True))
+def _markdown(evaluation: Evaluation, about: str) -> str:
+    thresholds = evaluation.predictions.thresholds_by_theme
     sections = [
         "# Evaluation report",
         f"{about}: {len(evaluation.records)} articles.",
@@ -225,9 +191,9 @@ def _markdown(evaluation: _Evaluation, about: str) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def _worst_articles(evaluation: _Evaluation) -> list[str]:
+def _worst_articles(evaluation: Evaluation) -> list[str]:
     """Sections on the articles whose scores lie furthest from their annotations."""
-    labels, scores = evaluation.labels, evaluation.scores
+    labels, scores = evaluation.labels, evaluation.predictions.scores
     errors = np.abs(scores - evaluation.actual).sum(axis=1)
     worst = np.argsort(-errors, kind="stable")[:WORST_ARTICLES]
     sections = [
@@ -240,8 +206,8 @@ def _worst_articles(evaluation: _Evaluation) -> list[str]:
         all_scores = " · ".join(f"{t} {s:.2f}" for t, s in zip(labels, scores[i], strict=True))
         sections += [
             f"### {rank}. {_code(record.id)} (error {errors[i]:.2f})",
-            f"- annotated: {_themes(evaluation.actual[i], labels)}\n"
-            f"- predicted: {_themes(evaluation.predicted[i], labels)}\n"
+            f"- annotated: {_listed(record.labels)}\n"
+            f"- predicted: {_listed(evaluation.predictions.themes(i))}\n"
             f"- scores: {all_scores}",
             f"> {_excerpt(record.text)}",
         ]
@@ -253,8 +219,8 @@ def _code(text: str | Path) -> str:
     return "`" + str(text).replace("`", "'") + "`"
 
 
-def _themes(row: np.ndarray, labels: list[str]) -> str:
-    return ", ".join(label for label, on in zip(labels, row, strict=True) if on) or "—"
+def _listed(themes: Sequence[str]) -> str:
+    return ", ".join(themes) or "—"
 
 
 def _excerpt(text: str) -> str:

@@ -25,8 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tematik.predictions import Predictions
 
 # Scores and thresholds are clipped into (EPSILON, 1 - EPSILON), where the logit is finite.
 EPSILON = 1e-6
@@ -56,11 +60,10 @@ def confidence(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.prod(1.0 - doubt(scores, thresholds), axis=1)
 
 
-def rank(
-    scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str], top: int | None = None
-) -> list[Suggestion]:
+def rank(predictions: Predictions, top: int | None = None) -> list[Suggestion]:
     """Articles by usefulness, most useful first (ties keep input order); the first `top` only."""
-    doubts = doubt(scores, thresholds)
+    labels = predictions.labels
+    doubts = doubt(predictions.scores, predictions.thresholds)
     totals = doubts.sum(axis=1)
     order = np.argsort(-totals, kind="stable")[:top]
     return [

@@ -29,18 +29,20 @@ from transformers import (
 
 from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
 from tematik.base_model import load_base_model
-from tematik.classifier import ModelSettings, ThemeClassifier
+from tematik.classifier import ThemeClassifier
 from tematik.errors import TematikError, TematikWarning
-from tematik.files import ordinary_permissions
+from tematik.evaluation import Evaluation, evaluate
+from tematik.files import swap_into_place
 from tematik.metrics import (
     DEFAULT_THRESHOLD,
     all_themes_macro_f1,
-    apply_thresholds,
     article_metrics,
     label_matrix,
     tune_thresholds,
 )
 from tematik.model_card import useless_model_note, write_model_card
+from tematik.model_settings import ModelSettings, SplitCounts, TrainingRecord
+from tematik.predictions import sigmoid
 from tematik.preparation import clean_text, make_windows, pad_windows, pool_windows
 from tematik.recipe import Recipe
 from tematik.schema import Schema, load_schema
@@ -113,27 +115,34 @@ def train(
     # Without the mixed-precision wrapper Accelerate put around `forward`, which ONNX export
     # cannot trace.
     model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
-    classifier, metrics = _tuned_classifier(model, tokenizer, schema, recipe, validation_records)
-    seconds = round(time.monotonic() - started, 1)
-    classifier.settings.training = {
-        "recipe": recipe.to_dict(),
-        "data": _data_summary(recipe, schema, train_records, validation_records),
-        "validation_metrics": metrics,
-        "all_themes_macro_f1": all_themes_macro_f1(
-            label_matrix(validation_records, schema.ids), schema.ids
-        ),
-        "epochs_run": round(trainer.state.epoch or 0, 2),
-        "processes": trainer.args.world_size,
-        "best_epoch_macro_f1": trainer.state.best_metric,
-        "seconds": seconds,
-    }
+    validation = _tuned_validation(model, tokenizer, schema, recipe, validation_records)
+    record = TrainingRecord(
+        recipe=recipe,
+        files=tuple(map(str, expand_paths(recipe.data))),
+        train=_split_counts(train_records, schema),
+        validation=_split_counts(validation_records, schema),
+        validation_metrics=validation.metrics,
+        all_themes_macro_f1=all_themes_macro_f1(validation.actual, schema.ids),
+        epochs_run=round(trainer.state.epoch or 0, 2),
+        processes=trainer.args.world_size,
+        best_epoch_macro_f1=trainer.state.best_metric,
+        seconds=round(time.monotonic() - started, 1),
+    )
+    settings = ModelSettings(
+        labels=schema.ids,
+        thresholds=validation.predictions.thresholds_by_theme,
+        windows=recipe.windows,
+        schema=schema.to_dict(),
+        training=record,
+    )
+    classifier = ThemeClassifier(model, tokenizer, settings)
     _raise_if_stop_requested()
     if main_process:
         _publish(classifier, staging, output)
-        if note := useless_model_note(classifier.settings.training):
+        if note := useless_model_note(record):
             warnings.warn(f"{output}: {note}", TematikWarning, stacklevel=2)
     trainer.accelerator.wait_for_everyone()
-    return TrainingResult(output, metrics, seconds, published=main_process)
+    return TrainingResult(output, validation.metrics, record.seconds, published=main_process)
 
 
 _stop_requested = threading.Event()
@@ -339,10 +348,10 @@ def _article_f1(labels: list[str]):
     """
 
     def compute_metrics(evaluation: EvalPrediction) -> dict:
-        scores = 1 / (1 + np.exp(-evaluation.predictions))
+        scores = sigmoid(evaluation.predictions)
         targets = np.asarray(evaluation.label_ids)
-        predicted = apply_thresholds(scores, tune_thresholds(scores, targets))
-        metrics = article_metrics(predicted, targets, labels)
+        decisions = scores >= tune_thresholds(scores, targets)
+        metrics = article_metrics(decisions, targets, labels)
         return {key: metrics[key] for key in ("macro_f1", "micro_f1", "samples_f1")}
 
     return compute_metrics
@@ -443,10 +452,10 @@ def _positive_weights(targets: np.ndarray, recipe: Recipe) -> torch.Tensor:
     return torch.tensor(np.clip(weights, 1.0, recipe.max_positive_weight), dtype=torch.float32)
 
 
-def _tuned_classifier(
+def _tuned_validation(
     model, tokenizer, schema: Schema, recipe: Recipe, validation_records: list[Record]
-) -> tuple[ThemeClassifier, dict]:
-    """The trained model with per-theme thresholds tuned on the validation articles."""
+) -> Evaluation:
+    """The trained model on the validation articles, each theme's threshold tuned on them."""
     settings = ModelSettings(
         labels=schema.ids,
         thresholds=dict.fromkeys(schema.ids, DEFAULT_THRESHOLD),
@@ -454,26 +463,15 @@ def _tuned_classifier(
         schema=schema.to_dict(),
     )
     classifier = ThemeClassifier(model, tokenizer, settings, batch_size=recipe.batch_size * 2)
-    scores = classifier.predict_proba([r.text for r in validation_records])
-    targets = label_matrix(validation_records, schema.ids)
-    thresholds = tune_thresholds(scores, targets)
-    settings.thresholds = {theme: float(t) for theme, t in zip(schema.ids, thresholds, strict=True)}
-    return classifier, article_metrics(apply_thresholds(scores, thresholds), targets, schema.ids)
+    return evaluate(classifier, validation_records).tuned()
 
 
-def _data_summary(recipe, schema, train_records, validation_records) -> dict:
-    return {
-        "files": [str(p) for p in expand_paths(recipe.data)],
-        "articles": {"train": len(train_records), "validation": len(validation_records)},
-        "per_theme": {
-            "train": theme_counts(train_records, schema),
-            "validation": theme_counts(validation_records, schema),
-        },
-        "no_theme": {
-            "train": sum(not r.labels for r in train_records),
-            "validation": sum(not r.labels for r in validation_records),
-        },
-    }
+def _split_counts(records: list[Record], schema: Schema) -> SplitCounts:
+    return SplitCounts(
+        articles=len(records),
+        per_theme=theme_counts(records, schema),
+        no_theme=sum(not r.labels for r in records),
+    )
 
 
 def _publish(classifier: ThemeClassifier, staging: Path, output: Path) -> None:
@@ -481,12 +479,5 @@ def _publish(classifier: ThemeClassifier, staging: Path, output: Path) -> None:
     finished = staging / "model"
     classifier.save_pretrained(finished)
     write_model_card(finished, classifier.settings, output)
-    ordinary_permissions(finished)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    previous = output.with_name(output.name + ".previous")
-    if output.exists():
-        shutil.rmtree(previous, ignore_errors=True)
-        output.rename(previous)
-    finished.rename(output)
-    shutil.rmtree(previous, ignore_errors=True)
+    swap_into_place(finished, output)
     shutil.rmtree(staging, ignore_errors=True)

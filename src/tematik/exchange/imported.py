@@ -3,13 +3,12 @@ problems), and which theme a tool's label names."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tematik.annotations import Record
-from tematik.files import parse_json
+from tematik.files import RowProblem, parse_row, text_entry
 from tematik.schema import Schema
 
 
@@ -72,17 +71,10 @@ class Imported:
     def item(self, line: str, where: str) -> dict | None:
         """One JSON Lines item with a non-empty `text`; None, with the problem kept, otherwise."""
         try:
-            entry = parse_json(line)
-        except json.JSONDecodeError as error:
-            self.problems.append(f"{where}: invalid JSON ({error.msg} at column {error.colno})")
+            return text_entry(parse_row(line))
+        except RowProblem as problem:
+            self.problems.append(f"{where}: {problem}")
             return None
-        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
-            self.problems.append(f'{where}: expected a JSON object with a "text" field')
-            return None
-        if not entry["text"].strip():
-            self.problems.append(f"{where}: empty text")
-            return None
-        return entry
 
     def drop(self, fields: Iterable[str]) -> None:
         """Count an item's fields that no annotation column keeps."""

@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tematik.annotations import Record
 from tematik.errors import TematikError
@@ -17,9 +16,10 @@ from tematik.exchange.formats import ExportFile
 from tematik.exchange.imported import Imported
 from tematik.files import write_atomic
 from tematik.inputs import Article
-from tematik.metrics import apply_thresholds
 from tematik.schema import Schema
-from tematik.suggestions import confidence
+
+if TYPE_CHECKING:
+    from tematik.predictions import Predictions
 
 FROM_NAME = "themes"  # the <Choices> control of the labelling config
 TO_NAME = "text"  # the <Text> object it labels, filled from a task's data.text
@@ -238,31 +238,26 @@ def annotation_tasks(records: Iterable[Record]) -> list[dict]:
 
 
 def prediction_tasks(
-    articles: Sequence[Article],
-    scores: np.ndarray,
-    labels: Sequence[str],
-    thresholds: np.ndarray,
-    model_version: str,
+    articles: Sequence[Article], predictions: Predictions, model_version: str
 ) -> list[dict]:
-    """Articles as Label Studio tasks pre-annotated with a model's themes (scores ≥ thresholds).
+    """Articles as Label Studio tasks pre-annotated with a model's themes.
 
     A prediction's `score` is the model's confidence in the whole label set
-    (`tematik.suggestions.confidence`); Label Studio sorts tasks by it.
+    (`Predictions.confidence`); Label Studio sorts tasks by it.
     """
-    decisions = apply_thresholds(scores, thresholds)
-    confidences = confidence(scores, thresholds)
+    confidences = predictions.confidence()
     return [
         {
             "data": _task_data(article.id, article.text, {}),
             "predictions": [
                 {
                     "model_version": model_version,
-                    "score": round(float(score), 4),
-                    "result": choices_result([t for t, on in zip(labels, row, strict=True) if on]),
+                    "score": round(float(confidences[row]), 4),
+                    "result": choices_result(predictions.themes(row)),
                 }
             ],
         }
-        for article, row, score in zip(articles, decisions, confidences, strict=True)
+        for row, article in enumerate(articles)
     ]
 
 

@@ -36,6 +36,14 @@ def article_metrics(predicted: np.ndarray, actual: np.ndarray, label_names: list
     )
 
 
+def f1_summary(metrics: dict) -> str:
+    """The averaged F1 scores on one line, as tables print them under the per-theme rows."""
+    return (
+        f"micro-F1 {metrics['micro_f1']:.3f} · macro-F1 {metrics['macro_f1']:.3f} · "
+        f"samples-F1 {metrics['samples_f1']:.3f}"
+    )
+
+
 def all_themes_macro_f1(actual: np.ndarray, label_names: list[str]) -> float:
     """Macro-F1 of marking every theme on every article: what a model of any use must beat."""
     return article_metrics(np.ones_like(actual), actual, label_names)["macro_f1"]

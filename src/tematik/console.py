@@ -1,0 +1,157 @@
+"""What the CLI shows on a terminal: rich tables, progress bars, one-line warnings."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from tematik.errors import TematikWarning
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tematik.inputs import Article
+    from tematik.predictions import Predictions
+    from tematik.suggestions import Suggestion
+
+THEMES_WIDTH, SCORE_WIDTH = 14, 9  # the classify table's narrowest themes, widest score heading
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@contextlib.contextmanager
+def warnings_on_one_line() -> Iterator[None]:
+    """Print each TematikWarning as one line `warning: …` on stderr; others as Python does."""
+
+    def show(message: Warning | str, category: type[Warning], *location: Any) -> None:
+        if issubclass(category, TematikWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            python_way(message, category, *location)
+
+    with warnings.catch_warnings():
+        python_way = warnings.showwarning
+        warnings.showwarning = show
+        warnings.simplefilter("always", TematikWarning)
+        yield
+
+
+@contextlib.contextmanager
+def progress(total: int | None, shown: bool = True) -> Iterator[Callable[[int], None]]:
+    """Articles scored so far, as a bar on stderr while it is a terminal; `total` None: a count.
+
+    Yields the function that adds scored articles. Lines written to stderr meanwhile print above
+    the bar.
+    """
+    if not (shown and sys.stderr.isatty()):
+        yield lambda n: None
+        return
+    from rich.progress import Progress
+
+    columns = [*Progress.get_default_columns(), "{task.completed}/{task.total}"]
+    if total is None:
+        columns = ["{task.description}: {task.completed}", "{task.elapsed:.0f} s"]
+    shown = console(stderr=True)
+    with Progress(*columns, console=shown, transient=True, redirect_stdout=False) as bar:
+        task = bar.add_task("scoring articles", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def print_summary(summary: dict) -> None:
+    """Articles per theme and their lengths, as `tematik validate` reports them."""
+    from rich.table import Table
+
+    table = Table(title=f"{summary['articles']} articles in {len(summary['files'])} file(s)")
+    table.add_column("theme")
+    table.add_column("articles", justify="right")
+    for theme, count in summary["per_theme"].items():
+        table.add_row(theme, str(count))
+    table.add_row("(no theme)", str(summary["no_theme"]), style="dim")
+    words = summary["words"]
+    shown = console()
+    shown.print(table)
+    shown.print(
+        f"length in words: min {words['min']}, median {words['median']:g}, max {words['max']}"
+    )
+
+
+def print_metrics(metrics: dict, articles: int) -> None:
+    from rich.table import Table
+
+    from tematik.metrics import f1_summary
+
+    table = Table(title=f"{articles} articles", caption=f1_summary(metrics))
+    for column in ("theme", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "theme" else "right")
+    for theme, scores in metrics["per_label"].items():
+        table.add_row(
+            theme,
+            *(f"{scores[k]:.3f}" for k in ("precision", "recall", "f1")),
+            str(scores["support"]),
+        )
+    console().print(table)
+
+
+def print_predictions(articles: Sequence[Article], predictions: Predictions, header: bool) -> None:
+    """One row per article: its id, its themes, every theme's score."""
+    from rich.table import Table
+
+    shown = console()
+    labels = predictions.labels
+    table = Table(show_header=header, box=None, pad_edge=False)
+    # Ids whole on one line while the terminal has room (the themes wrap first), else folded.
+    room = shown.width - THEMES_WIDTH - (SCORE_WIDTH + 2) * len(labels) - 2
+    longest = max((len(article.id) for article in articles), default=0)
+    table.add_column("article", overflow="fold", no_wrap=longest <= room)
+    table.add_column("themes", min_width=THEMES_WIDTH, overflow="fold")
+    for label in labels:
+        table.add_column(label.split("_")[0], justify="right", no_wrap=True)
+    for row, article in enumerate(articles):
+        table.add_row(
+            article.id,
+            ", ".join(predictions.themes(row)) or "—",
+            *(f"{score:.2f}" for score in predictions.scores[row]),
+        )
+    shown.print(table)
+
+
+def suggestion_dict(rank: int, suggestion: Suggestion, predictions: Predictions) -> dict:
+    """One ranked article as `suggest --json` prints it."""
+    row = suggestion.index
+    scores = dict(zip(predictions.labels, map(float, predictions.scores[row]), strict=True))
+    thresholds = predictions.thresholds_by_theme
+    return {
+        "rank": rank,
+        "id": predictions.ids[row],
+        "usefulness": suggestion.usefulness,
+        "near": [
+            {"theme": theme, "score": scores[theme], "threshold": thresholds[theme]}
+            for theme in suggestion.near
+        ],
+        "scores": scores,
+    }
+
+
+def print_suggestions(suggestions: list[Suggestion], predictions: Predictions) -> None:
+    from rich.table import Table
+
+    title = f"{len(suggestions)} of {len(predictions)} articles, most useful first"
+    table = Table(title=title)
+    table.add_column("#", justify="right")
+    table.add_column("article", max_width=40, overflow="ellipsis")
+    table.add_column("usefulness", justify="right")
+    table.add_column("near the threshold: theme score/threshold")
+    for rank, suggestion in enumerate(suggestions, 1):
+        row = suggestion_dict(rank, suggestion, predictions)
+        near = ", ".join(f"{n['theme']} {n['score']:.2f}/{n['threshold']:.2f}" for n in row["near"])
+        table.add_row(str(rank), row["id"], f"{row['usefulness']:.3f}", near)
+    console().print(table)

@@ -1,0 +1,33 @@
+import pickle
+
+import numpy as np
+import torch
+from transformers import AutoModelForSequenceClassification
+
+from tematik.onnx_model import OnnxModel, export_onnx
+
+
+def test_the_export_scores_any_batch_and_length_as_pytorch_does(tiny_base_model, tmp_path):
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_base_model, num_labels=4)
+    model.eval()
+    export_onnx(model, tmp_path / "model.onnx")
+    exported = OnnxModel(tmp_path / "model.onnx")
+    for batch, length in [(1, 5), (3, 40)]:  # neither is the shape it was traced with
+        ids = np.random.default_rng(batch).integers(5, 1000, size=(batch, length))
+        mask = np.ones_like(ids)
+        mask[0, length // 2 :] = 0  # padding
+        with torch.no_grad():
+            expected = model(torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+        np.testing.assert_allclose(exported.logits(ids, mask), expected.numpy(), atol=1e-4)
+
+
+def test_it_pickles_as_its_path_for_a_distributed_engine(tiny_base_model, tmp_path):
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_base_model, num_labels=4)
+    export_onnx(model.eval(), tmp_path / "model.onnx")
+    shipped = pickle.loads(pickle.dumps(OnnxModel(tmp_path / "model.onnx")))
+    ids = np.full((2, 7), 9)
+    mask = np.ones_like(ids)
+    np.testing.assert_array_equal(
+        shipped.logits(ids, mask), OnnxModel(tmp_path / "model.onnx").logits(ids, mask)
+    )
+    assert len(pickle.dumps(shipped)) < 1000  # the path, not the weights
