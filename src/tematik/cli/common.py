@@ -27,9 +27,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 INT8_HELP = (
-    "Score with int8 weights on the CPU: faster from about 50 articles (it loads PyTorch first, "
-    "3.5 s), but on multilingual-e5-small models it cost 0.04-0.09 dev macro-F1; check yours "
-    "with evaluate --int8."
+    "Score with the model's int8 copy (model.int8.onnx) on the CPU: faster, and on the dev "
+    "corpus within 0.01 macro-F1 of fp32 (check yours with evaluate --int8)."
 )
 CONFIG_HELP = "Labelling config to write (default: beside the tasks, NAME.label-config.xml)."
 
