@@ -14,8 +14,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 
 from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
+from tematik.data import clean_text
 from tematik.metrics import article_metrics, label_matrix
-from tematik.preparation import clean_text
 from tematik.schema import load_schema
 
 

@@ -23,9 +23,9 @@ from flops import INDOBERT_SHAPE, forward_flops_per_token, indobert_shaped_model
 from transformers import AutoTokenizer, pipeline
 
 from tematik.annotations import load_annotations
-from tematik.classifier import ModelSettings, ThemeClassifier
+from tematik.data import clean_text, make_windows
 from tematik.inputs import read_articles
-from tematik.preparation import clean_text, make_windows
+from tematik.modeling import ModelSettings, ThemeClassifier
 from tematik.recipe import Recipe
 from tematik.schema import load_schema
 

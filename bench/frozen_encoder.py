@@ -19,8 +19,8 @@ from transformers import AutoModel, AutoTokenizer
 
 from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
 from tematik.base_model import resolve_base_model
+from tematik.data import clean_text
 from tematik.metrics import article_metrics, label_matrix
-from tematik.preparation import clean_text
 from tematik.recipe import OFFLINE_BASE
 from tematik.schema import load_schema
 

@@ -15,12 +15,12 @@ import tempfile
 from pathlib import Path
 
 from tematik.annotations import load_annotations
-from tematik.classifier import ThemeClassifier
 from tematik.evaluation import evaluate
 from tematik.metrics import DEFAULT_THRESHOLD
+from tematik.modeling import ThemeClassifier
 from tematik.recipe import load_recipe
 from tematik.schema import load_schema
-from tematik.training import train
+from tematik.trainer import train
 
 
 def main() -> None:

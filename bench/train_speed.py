@@ -26,10 +26,10 @@ from flops import (
 from transformers import AutoTokenizer
 
 from tematik.annotations import DEFAULT_ANNOTATIONS, load_annotations
-from tematik.preparation import clean_text, make_windows
+from tematik.data import clean_text, make_windows
 from tematik.recipe import Recipe, load_recipe
 from tematik.schema import load_schema
-from tematik.training import _build_trainer
+from tematik.trainer import _build_trainer
 
 
 def main() -> None:

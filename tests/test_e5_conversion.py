@@ -76,7 +76,7 @@ def test_a_model_trained_on_it_classifies_in_every_runtime(e5_base, tmp_path, mo
     from conftest import SEEDS, run_cli
     from transformers import pipeline
 
-    from tematik.classifier import ThemeClassifier
+    from tematik.modeling import ThemeClassifier
 
     monkeypatch.setenv("TEMATIK_CACHE", str(e5_base.parent))
     output = tmp_path / "e5-tema"

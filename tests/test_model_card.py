@@ -8,8 +8,8 @@ import yaml
 from conftest import SEEDS, run_cli, tiny_training
 from huggingface_hub import ModelCard
 
-from tematik.classifier import SETTINGS_FILE, ModelSettings
 from tematik.model_card import render_model_card
+from tematik.modeling import SETTINGS_FILE, ModelSettings
 
 USELESS = "no better on its validation articles than marking every theme on every article"
 KEYWORDS = {

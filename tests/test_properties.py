@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tematik.annotations import read_annotations
+from tematik.data import clean_text
 from tematik.errors import TematikError
 from tematik.exchange import import_export
 from tematik.inputs import Article, Unreadable, read_articles
-from tematik.preparation import clean_text
 from tematik.schema import load_schema
 
 SCHEMA = load_schema()

@@ -23,8 +23,8 @@ BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 RUN_ELSEWHERE = {
     "python3 -m venv": "the set-up, which .ci/run repeats (checked below)",
     "pip install": "the set-up, which .ci/run repeats (checked below)",
-    "torchrun": "test_training's two-process run",
-    "accelerate launch": "test_training's two-process run, through torchrun",
+    "torchrun": "test_trainer's two-process run",
+    "accelerate launch": "test_trainer's two-process run, through torchrun",
     "python bench/": "benchmarks print figures; they are never part of the test run",
     "python -m pytest": "this test run",
 }

@@ -17,21 +17,21 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from tematik.classifier import ThemeClassifier
     from tematik.evaluation import Evaluation, evaluate
+    from tematik.modeling import ThemeClassifier
     from tematik.predictions import Prediction, Predictions
     from tematik.recipe import Recipe
-    from tematik.training import TrainingResult, train
+    from tematik.trainer import TrainingResult, train
 
 _HOMES = {
     "Evaluation": "tematik.evaluation",
     "evaluate": "tematik.evaluation",
     "Prediction": "tematik.predictions",
     "Predictions": "tematik.predictions",
-    "ThemeClassifier": "tematik.classifier",
+    "ThemeClassifier": "tematik.modeling",
     "Recipe": "tematik.recipe",
-    "TrainingResult": "tematik.training",
-    "train": "tematik.training",
+    "TrainingResult": "tematik.trainer",
+    "train": "tematik.trainer",
 }
 
 

@@ -17,7 +17,7 @@ from tematik.predictions import Predictions
 from tematik.schema import Schema, load_schema
 
 if TYPE_CHECKING:
-    from tematik.classifier import ThemeClassifier
+    from tematik.modeling import ThemeClassifier
 
 
 @dataclass(frozen=True, eq=False)

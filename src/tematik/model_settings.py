@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tematik.data import WindowSettings
 from tematik.errors import TematikError
-from tematik.preparation import WindowSettings
 from tematik.recipe import OFFLINE_RECIPE_PATH, Recipe
 
 SETTINGS_FILE = "tematik.json"

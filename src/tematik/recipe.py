@@ -11,9 +11,9 @@ from typing import get_type_hints
 import yaml
 
 from tematik.annotations import DEFAULT_ANNOTATIONS
+from tematik.data import POOLING_METHODS, WindowSettings
 from tematik.errors import TematikError, reason
 from tematik.files import read_utf8
-from tematik.preparation import POOLING_METHODS, WindowSettings
 from tematik.schema import DEFAULT_SCHEMA_PATH
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")

@@ -16,8 +16,8 @@ from tematik import console
 from tematik.errors import TematikError
 
 if TYPE_CHECKING:
-    from tematik.classifier import ThemeClassifier
     from tematik.inputs import Article, Unreadable
+    from tematik.modeling import ThemeClassifier
     from tematik.predictions import Predictions
 
 app = typer.Typer(
@@ -79,8 +79,8 @@ def quiet_transformers() -> None:
 
 def load_classifier(model: Path | None, int8: bool = False) -> ThemeClassifier:
     """The model given, or the newest under model/ (said on stderr)."""
-    from tematik.classifier import ThemeClassifier
     from tematik.model_settings import MODELS_HOME, newest_model
+    from tematik.modeling import ThemeClassifier
 
     if model is None:
         model = newest_model()

@@ -76,8 +76,8 @@ def train(
     typer.echo(
         f"training {chosen.base_model} on {', '.join(chosen.data)} → {chosen.output}", err=True
     )
-    from tematik.training import interruption_note, stop_on_signal
-    from tematik.training import train as run_training
+    from tematik.trainer import interruption_note, stop_on_signal
+    from tematik.trainer import train as run_training
 
     quiet_transformers()
     for stop in (signal.SIGINT, signal.SIGTERM):  # SIGTERM: a scheduler stopping the job

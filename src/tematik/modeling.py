@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tematik.errors import TematikError, TematikWarning, reason
-from tematik.model_settings import SETTINGS_FILE, ModelSettings
-from tematik.onnx_model import INT8_ONNX_FILE, ONNX_FILE, OnnxModel, export_onnx, quantize_onnx
-from tematik.predictions import Prediction, Predictions, sigmoid
-from tematik.preparation import (
+from tematik.data import (
     clean_text,
     make_windows,
     pad_windows,
     pool_window_scores,
 )
+from tematik.errors import TematikError, TematikWarning, reason
+from tematik.model_settings import SETTINGS_FILE, ModelSettings
+from tematik.onnx_model import INT8_ONNX_FILE, ONNX_FILE, OnnxModel, export_onnx, quantize_onnx
+from tematik.predictions import Prediction, Predictions, sigmoid
 from tematik.schema import Schema
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from conftest import SEEDS
 
-from tematik.preparation import (
+from tematik.data import (
     WindowSettings,
     clean_text,
     make_windows,

@@ -34,7 +34,7 @@ def test_predict_gives_themes_by_the_stored_thresholds(classifier):
 
 
 def test_cleaning_happens_inside_predict(classifier):
-    from tematik.preparation import clean_text
+    from tematik.data import clean_text
 
     raw = classifier.predict_proba(SEED_TEXTS[:2])
     cleaned = classifier.predict_proba([clean_text(text) for text in SEED_TEXTS[:2]])
@@ -173,7 +173,7 @@ def test_a_model_that_will_not_export_is_saved_and_scores_with_pytorch(
         path.write_bytes(b"half")
         raise RuntimeError("unsupported operator")
 
-    monkeypatch.setattr("tematik.classifier.export_onnx", failing_export)
+    monkeypatch.setattr("tematik.modeling.export_onnx", failing_export)
     with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch")
     with pytest.warns(UserWarning, match="model.onnx: not written .*unsupported operator"):
         with_torch.save_pretrained(tmp_path / "copy")

@@ -29,7 +29,7 @@ from transformers import (
 
 from tematik.annotations import Record, expand_paths, load_annotations, theme_counts
 from tematik.base_model import load_base_model
-from tematik.classifier import ThemeClassifier
+from tematik.data import clean_text, make_windows, pad_windows, pool_windows
 from tematik.errors import TematikError, TematikWarning
 from tematik.evaluation import Evaluation, evaluate
 from tematik.files import swap_into_place
@@ -42,8 +42,8 @@ from tematik.metrics import (
 )
 from tematik.model_card import useless_model_note, write_model_card
 from tematik.model_settings import ModelSettings, SplitCounts, TrainingRecord
+from tematik.modeling import ThemeClassifier
 from tematik.predictions import sigmoid
-from tematik.preparation import clean_text, make_windows, pad_windows, pool_windows
 from tematik.recipe import Recipe
 from tematik.schema import Schema, load_schema
 

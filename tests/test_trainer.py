@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import ROOT, run_cli, tiny_training
 
-from tematik.classifier import SETTINGS_FILE
+from tematik.modeling import SETTINGS_FILE
 
 
 def test_training_writes_a_complete_model_directory(trained_model):
@@ -58,7 +58,7 @@ def test_trainer_metrics_follow_the_order_the_trainer_evaluated_in():
     labels that came with it, not with the articles' original order."""
     from transformers import EvalPrediction
 
-    from tematik.training import _article_f1
+    from tematik.trainer import _article_f1
 
     labels = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1], [0, 0]])
     logits = np.where(labels == 1, 3.0, -3.0)
@@ -177,7 +177,7 @@ def test_tf32_without_a_gpu_is_refused_with_the_fix(tiny_base_model, tmp_path):
 def test_training_batches_are_padded_to_a_multiple_of_8(tiny_base_model):
     from transformers import AutoTokenizer
 
-    from tematik.training import ArticleCollator
+    from tematik.trainer import ArticleCollator
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_base_model)
     articles = [
@@ -203,7 +203,7 @@ def _record(id_, labels):
 
 
 def test_validation_split_is_stratified_deterministic_and_keeps_every_theme_in_training():
-    from tematik.training import split_validation
+    from tematik.trainer import split_validation
 
     records = [_record(f"d{i}", ["diplomacy"]) for i in range(10)]
     records += [_record(f"n{i}", []) for i in range(10)]
