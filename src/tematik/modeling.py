@@ -86,8 +86,8 @@ class ThemeClassifier:
         importing torch or transformers: `model.onnx`, or with `int8=True` its int8 copy
         `model.int8.onnx`. `"torch"` loads the PyTorch model. `"auto"` (default) takes the ONNX
         copy where the directory has it and the CPU scores (`device="cpu"`, or no device on a
-        machine without an NVIDIA GPU), else PyTorch; `int8=True` with PyTorch quantizes its
-        linear layers per output channel (a directory from before the int8 copy).
+        machine without an NVIDIA GPU, or `int8`), else PyTorch; `int8=True` with PyTorch
+        quantizes its linear layers per output channel (a directory from before the int8 copy).
         """
         path = Path(path)
         classifier = cls._load(path, device, int8, runtime)
@@ -99,7 +99,7 @@ class ThemeClassifier:
         settings = _read_settings(path)
         if onnx_file := _onnx_file(path, device, int8, runtime):
             return cls._from_onnx(path, onnx_file, settings)
-        device = device or _default_device()
+        device = device or ("cpu" if int8 else _default_device())
         if int8 and device != "cpu":
             raise TematikError("int8 scoring runs on the CPU; drop --int8 or pass device='cpu'")
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -249,7 +249,8 @@ def _onnx_file(path: Path, device: str | None, int8: bool, runtime: str) -> Path
                 "failed); retrain the model, or use runtime='torch'"
             )
         return onnx_file
-    cpu = device == "cpu" or (device is None and not Path("/dev/nvidiactl").exists())
+    # int8 scores on the CPU even where an NVIDIA GPU is.
+    cpu = device == "cpu" or (device is None and (int8 or not Path("/dev/nvidiactl").exists()))
     return onnx_file if runtime == "auto" and cpu and onnx_file.is_file() else None
 
 
