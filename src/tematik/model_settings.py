@@ -10,11 +10,9 @@ from typing import Any
 
 from tematik.data import WindowSettings
 from tematik.errors import TematikError
-from tematik.recipe import OFFLINE_RECIPE_PATH, Recipe
+from tematik.recipe import MODELS_HOME, OFFLINE_RECIPE_PATH, Recipe
 
 SETTINGS_FILE = "tematik.json"
-MODELS_HOME = Path("model")
-"""Where recipes write models, and where commands look for one when not given --model."""
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ def quiet_transformers() -> None:
 
 def load_classifier(model: Path | None, int8: bool = False) -> ThemeClassifier:
     """The model given, or the newest under model/ (said on stderr)."""
-    from tematik.model_settings import MODELS_HOME, newest_model
+    from tematik.model_settings import newest_model
     from tematik.modeling import ThemeClassifier
+    from tematik.recipe import MODELS_HOME
 
     if model is None:
         model = newest_model()
