@@ -49,11 +49,6 @@ def all_themes_macro_f1(actual: np.ndarray, label_names: list[str]) -> float:
     return article_metrics(np.ones_like(actual), actual, label_names)["macro_f1"]
 
 
-def apply_thresholds(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """0/1 decisions: a theme is assigned when its score reaches its threshold."""
-    return (np.asarray(scores) >= np.asarray(thresholds)).astype(int)
-
-
 def precision_recall_curve(scores: np.ndarray, actual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Recall and precision of one theme with each distinct score as threshold, from (0, 1)."""
     order = np.argsort(-np.asarray(scores), kind="stable")
