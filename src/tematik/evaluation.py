@@ -14,7 +14,7 @@ from tematik.annotations import Record, load_annotations
 from tematik.errors import TematikError
 from tematik.metrics import article_metrics, label_matrix, tune_thresholds
 from tematik.predictions import Predictions
-from tematik.schema import Schema, load_schema
+from tematik.schema import load_schema
 
 if TYPE_CHECKING:
     from tematik.modeling import ThemeClassifier
@@ -78,7 +78,4 @@ def load_evaluation_data(
     """Annotated articles to evaluate on, read with `schema` where it exists, else with the
     schema the model was trained on (a model directory carries its own)."""
     schema = Path(schema)
-    loaded = (
-        load_schema(schema) if schema.exists() else Schema.from_dict(classifier.settings.schema)
-    )
-    return load_annotations(data, loaded)
+    return load_annotations(data, load_schema(schema) if schema.exists() else classifier.schema)
