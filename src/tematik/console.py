@@ -6,6 +6,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from textwrap import shorten
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from tematik.suggestions import Suggestion
 
 THEMES_WIDTH, SCORE_WIDTH = 14, 9  # the classify table's narrowest themes, widest score heading
+QUOTE_WIDTH = 160  # characters of evidence quoted under a theme in the classify table
 
 
 def console(stderr: bool = False) -> Console:
@@ -102,7 +104,8 @@ def print_metrics(metrics: dict, articles: int) -> None:
 
 
 def print_predictions(articles: Sequence[Article], predictions: Predictions, header: bool) -> None:
-    """One row per article: its id, its themes, every theme's score."""
+    """One row per article: its id, its themes, every theme's score; then, when explained, the
+    passage behind each theme."""
     from rich.table import Table
 
     shown = console()
@@ -122,6 +125,30 @@ def print_predictions(articles: Sequence[Article], predictions: Predictions, hea
             *(f"{score:.2f}" for score in predictions.scores[row]),
         )
     shown.print(table)
+    if predictions.evidence is not None:
+        print_evidence(predictions)
+
+
+def print_evidence(predictions: Predictions) -> None:
+    """One row per theme an article carries: the passage behind it, quoted short, and the score
+    the model gives that passage alone."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, title="evidence", title_justify="left")
+    table.add_column("article", overflow="fold", max_width=24)
+    table.add_column("theme", no_wrap=True)
+    table.add_column("alone", justify="right", no_wrap=True)
+    table.add_column("passage (characters start–end)", ratio=1)
+    for article_id, prediction in zip(predictions.ids, predictions, strict=True):
+        for theme, passage in (prediction.evidence or {}).items():
+            quote = shorten(passage.text, QUOTE_WIDTH, placeholder=" …")
+            table.add_row(
+                article_id,
+                theme,
+                f"{passage.score:.2f}",
+                f"“{quote}” ({passage.start}–{passage.end})",
+            )
+    console().print(table, markup=False)
 
 
 def suggestion_dict(rank: int, suggestion: Suggestion, predictions: Predictions) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,26 +56,59 @@ _MIN_RUN_IN_WORDS = 4
 
 def clean_text(text: str) -> str:
     """Remove scraped-page boilerplate and repeated lines; keep the article's sentences."""
-    kept: list[str] = []
+    return "\n".join(line.text for line in clean_lines(normalise(text)[0]))
+
+
+@dataclass(frozen=True)
+class CleanLine:
+    """A line that survives cleaning, and the normalised line it was cut from."""
+
+    text: str
+    raw: str
+    start: int
+    """Where `raw` begins in the normalised text."""
+
+
+def clean_lines(normalised: str) -> Iterator[CleanLine]:
+    """The lines of a normalised text that `clean_text` keeps, in order, each cleaned."""
     seen: set[str] = set()
-    for raw_line in _normalise(text).split("\n"):
-        line = _clean_line(raw_line)
-        if not line:
-            continue
+    start = 0
+    for raw in normalised.split("\n"):
+        line = _clean_line(raw)
         key = _SITE_SUFFIX.sub("", " ".join(line.lower().split()))
-        if key not in seen:
+        if line and key not in seen:
             seen.add(key)
-            kept.append(line)
-    return "\n".join(kept)
+            yield CleanLine(line, raw, start)
+        start += len(raw) + 1
 
 
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        " " if char in "\t\u00a0" else char
-        for char in text
-        if char == "\n" or unicodedata.category(char)[0] != "C" or char == "\t"
-    )
+def normalise(text: str) -> tuple[str, list[int]]:
+    """The text in NFC with one kind of line break and no control characters, and for each of
+    its characters (and its end) the offset in `text` it came from."""
+    kept: list[str] = []
+    origin: list[int] = []
+    for start, cluster in _clusters(text):
+        for char in cluster:
+            if char == "\r" and text[start + 1 : start + 2] == "\n":
+                continue
+            if char in "\r\n\t" or unicodedata.category(char)[0] != "C":
+                kept.append("\n" if char == "\r" else " " if char in "\t\u00a0" else char)
+                origin.append(start)
+    origin.append(len(text))
+    return "".join(kept), origin
+
+
+def _clusters(text: str) -> Iterator[tuple[int, str]]:
+    """The text in NFC, cut where composition never crosses: a character and the combining marks
+    after it, each with its offset in `text`. Text already in NFC is one character a cluster."""
+    if unicodedata.is_normalized("NFC", text):
+        yield from enumerate(text)
+        return
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end == len(text) or not unicodedata.combining(text[end]):
+            yield start, unicodedata.normalize("NFC", text[start:end])
+            start = end
 
 
 def _clean_line(line: str) -> str:

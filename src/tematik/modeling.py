@@ -20,6 +20,14 @@ from tematik.data import (
     pool_window_scores,
 )
 from tematik.errors import TematikError, TematikWarning, reason
+from tematik.evidence import (
+    MAX_SENTENCES,
+    Evidence,
+    Sentence,
+    passage,
+    passage_span,
+    sentences,
+)
 from tematik.model_settings import SETTINGS_FILE, ModelSettings
 from tematik.onnx_model import INT8_ONNX_FILE, ONNX_FILE, OnnxModel, export_onnx, quantize_onnx
 from tematik.predictions import Prediction, Predictions, sigmoid
@@ -145,32 +153,29 @@ class ThemeClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Scores (articles × themes, in `self.labels` order) of whole, cleaned articles."""
-        if not texts:
-            return np.zeros((0, len(self.labels)), dtype=np.float32)
-        windows = self.settings.windows
-        input_ids, text_index = make_windows(
-            self.tokenizer, [clean_text(text) for text in texts], windows
-        )
-        logits = pool_window_scores(
-            self._window_logits(input_ids), text_index, len(texts), windows.pooling
-        )
-        _return_freed_memory()
-        return sigmoid(logits)
+        return self._scores([clean_text(text) for text in texts])
 
     def predict(
         self,
         texts: Sequence[str],
         ids: Sequence[str] | None = None,
         progress: Callable[[int], None] | None = None,
+        explain: bool = False,
     ) -> Predictions:
         """Themes (by the stored per-theme thresholds) and all scores for each article: a
-        sequence of `Prediction`. Scores 64 articles at a time, calling `progress(n)` after each."""
-        chunks = [
-            texts[start : start + PREDICT_CHUNK] for start in range(0, len(texts), PREDICT_CHUNK)
-        ]
-        scores = []
-        for chunk in chunks:
-            scores.append(self.predict_proba(chunk))
+        sequence of `Prediction`. Scores 64 articles at a time, calling `progress(n)` after each.
+
+        With `explain=True`, each prediction also holds the evidence for each theme it carries:
+        the passage that carries it, located in the text as given (see `evidence`).
+        """
+        scores: list[np.ndarray] = []
+        evidence: list[dict[str, Evidence]] = []
+        for start in range(0, len(texts), PREDICT_CHUNK):
+            chunk = texts[start : start + PREDICT_CHUNK]
+            part = Predictions.of(self.predict_proba(chunk), self.labels, self.thresholds)
+            scores.append(part.scores)
+            if explain:
+                evidence += self.evidence(chunk, [prediction.labels for prediction in part])
             if progress:
                 progress(len(chunk))
         return Predictions.of(
@@ -178,7 +183,72 @@ class ThemeClassifier:
             self.labels,
             self.thresholds,
             ids,
+            evidence if explain else None,
         )
+
+    def evidence(
+        self,
+        texts: Sequence[str],
+        themes: Sequence[Sequence[str]],
+        max_sentences: int = MAX_SENTENCES,
+    ) -> list[dict[str, Evidence]]:
+        """For each article, the passage that carries each of its given themes: its sentences
+        that survive cleaning are scored one by one, and each theme cites its best sentence,
+        widened by neighbours that reach the theme's threshold too (see `tematik.evidence`)."""
+        found = [sentences(t) if wanted else [] for t, wanted in zip(texts, themes, strict=True)]
+        own = self._scores([s.text for article in found for s in article])
+        ends = np.cumsum([len(article) for article in found])
+        cited = []
+        for article, wanted, end in zip(found, themes, ends, strict=True):
+            rows = own[end - len(article) : end]
+            spans = {
+                theme: (k, passage_span(rows[:, k], self.thresholds[k], max_sentences))
+                for theme, k in self._indices(wanted)
+                if article
+            }
+            cited.append(
+                {
+                    theme: (
+                        passage(article, (first, last)),
+                        rows[first, k] if last - first == 1 else None,
+                    )
+                    for theme, (k, (first, last)) in spans.items()
+                }
+            )
+        return self._scored(cited)
+
+    def _indices(self, themes: Sequence[str]) -> list[tuple[str, int]]:
+        """Each theme with its column in the scores."""
+        return [(theme, self.labels.index(theme)) for theme in themes]
+
+    def _scored(
+        self, cited: list[dict[str, tuple[Sentence, float | None]]]
+    ) -> list[dict[str, Evidence]]:
+        """Each cited passage with the score the model gives it alone: a single sentence's is
+        known already, a longer passage is scored."""
+        longer = [(t, p) for article in cited for t, (p, score) in article.items() if score is None]
+        rows = iter(self._scores([p.text for _, p in longer]))
+        return [
+            {
+                theme: p.scored(
+                    float(next(rows)[self.labels.index(theme)] if score is None else score)
+                )
+                for theme, (p, score) in article.items()
+            }
+            for article in cited
+        ]
+
+    def _scores(self, cleaned: Sequence[str]) -> np.ndarray:
+        """Scores (texts × themes) of texts already cleaned."""
+        if not cleaned:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        windows = self.settings.windows
+        input_ids, text_index = make_windows(self.tokenizer, list(cleaned), windows)
+        logits = pool_window_scores(
+            self._window_logits(input_ids), text_index, len(cleaned), windows.pooling
+        )
+        _return_freed_memory()
+        return sigmoid(logits)
 
     def __call__(self, batch: Mapping[str, Any] | pd.DataFrame) -> dict[str, Any] | pd.DataFrame:
         """Batch in, batch out, for a distributed engine's batch map (Ray Data `map_batches`, a

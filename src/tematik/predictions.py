@@ -10,6 +10,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from tematik.evidence import Evidence
 from tematik.suggestions import confidence
 
 
@@ -24,9 +25,14 @@ class Prediction:
 
     labels: list[str]
     scores: dict[str, float]
+    evidence: dict[str, Evidence] | None = None
+    """For each theme in `labels`, the passage that carries it (with `explain=True`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"labels": self.labels, "scores": self.scores}
+        row: dict[str, Any] = {"labels": self.labels, "scores": self.scores}
+        if self.evidence is not None:
+            row["evidence"] = {theme: e.to_dict() for theme, e in self.evidence.items()}
+        return row
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +48,8 @@ class Predictions(Sequence[Prediction]):
     thresholds: np.ndarray
     ids: tuple[str, ...]
     """The articles' ids (their positions, counted from 0, where none were given)."""
+    evidence: tuple[dict[str, Evidence], ...] | None = None
+    """Per article, the passage that carries each of its themes (when explained)."""
 
     @classmethod
     def of(
@@ -50,11 +58,13 @@ class Predictions(Sequence[Prediction]):
         labels: Sequence[str],
         thresholds: np.ndarray | Sequence[float],
         ids: Sequence[str] | None = None,
+        evidence: Sequence[dict[str, Evidence]] | None = None,
     ) -> Predictions:
         scores = np.asarray(scores, dtype=np.float32).reshape(-1, len(labels))
         ids = tuple(map(str, range(len(scores)))) if ids is None else tuple(ids)
         thresholds = np.asarray(thresholds, dtype=np.float64)
-        return cls(tuple(labels), scores, thresholds, ids)
+        evidence = None if evidence is None else tuple(evidence)
+        return cls(tuple(labels), scores, thresholds, ids, evidence)
 
     @cached_property
     def decisions(self) -> np.ndarray:
@@ -73,14 +83,22 @@ class Predictions(Sequence[Prediction]):
         return dict(zip(self.labels, map(float, self.thresholds), strict=True))
 
     def with_thresholds(self, thresholds: float | np.ndarray | Sequence[float]) -> Predictions:
-        """The same scores decided by other thresholds (one for all themes, or one each)."""
+        """The same scores decided by other thresholds (one for all themes, or one each), without
+        evidence: it was cited for the themes the old thresholds gave."""
         every = np.broadcast_to(np.asarray(thresholds, dtype=np.float64), (len(self.labels),))
-        return replace(self, thresholds=every.copy())
+        return replace(self, thresholds=every.copy(), evidence=None)
+
+    def with_evidence(self, evidence: Sequence[dict[str, Evidence]]) -> Predictions:
+        """The same predictions with, per article, the passage behind each theme."""
+        return replace(self, evidence=tuple(evidence))
 
     def select(self, rows: Sequence[int]) -> Predictions:
         """The predictions of the articles at `rows`, in that order."""
         rows = list(rows)
-        return replace(self, scores=self.scores[rows], ids=tuple(self.ids[i] for i in rows))
+        evidence = None if self.evidence is None else tuple(self.evidence[i] for i in rows)
+        return replace(
+            self, scores=self.scores[rows], ids=tuple(self.ids[i] for i in rows), evidence=evidence
+        )
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -96,4 +114,5 @@ class Predictions(Sequence[Prediction]):
         return Prediction(
             labels=self.themes(row),
             scores={label: float(s) for label, s in zip(self.labels, scores, strict=True)},
+            evidence=None if self.evidence is None else self.evidence[row],
         )

@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,9 @@ from tematik.metrics import precision_recall_curve
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from tematik.evidence import Evidence
+    from tematik.modeling import ThemeClassifier
+
 METRICS_FILE = "metrics.json"
 CURVES_FILE = "precision_recall.png"
 BARS_FILE = "f1_by_theme.png"
@@ -29,6 +32,7 @@ REPORT_FILE = "report.md"
 REPORT_FILES = (METRICS_FILE, CURVES_FILE, BARS_FILE, COOCCURRENCE_FILE, REPORT_FILE)
 WORST_ARTICLES = 10
 EXCERPT_CHARACTERS = 200
+QUOTE_CHARACTERS = 300
 BAR_SCORES = {"precision": "precision", "recall": "recall", "f1": "F1"}
 
 
@@ -45,13 +49,44 @@ def check_report_directory(directory: Path) -> None:
         )
 
 
+def worst_rows(evaluation: Evaluation) -> list[int]:
+    """The articles whose scores lie furthest from their annotations, worst first: the largest
+    sum over themes of |score − annotation|."""
+    errors = np.abs(evaluation.predictions.scores - evaluation.actual).sum(axis=1)
+    return np.argsort(-errors, kind="stable")[:WORST_ARTICLES].tolist()
+
+
+def explain_worst(
+    classifier: ThemeClassifier, evaluation: Evaluation
+) -> dict[int, dict[str, Evidence]]:
+    """For each worst-classified article, the passage behind each theme it was given or annotated
+    with: the evidence for a predicted theme, the best passage for a missed one."""
+    rows = worst_rows(evaluation)
+    themes = [
+        [
+            t
+            for t in evaluation.labels
+            if t in evaluation.records[row].labels or t in evaluation.predictions.themes(row)
+        ]
+        for row in rows
+    ]
+    texts = [evaluation.records[row].text for row in rows]
+    return dict(zip(rows, classifier.evidence(texts, themes), strict=True))
+
+
 def write_report(
-    directory: Path, evaluation: Evaluation, *, model: str | Path, data: Sequence[str]
+    directory: Path,
+    evaluation: Evaluation,
+    *,
+    model: str | Path,
+    data: Sequence[str],
+    evidence: Mapping[int, dict[str, Evidence]] | None = None,
 ) -> Path:
     """Write metrics.json, three PNG plots and report.md into `directory`, all or nothing.
 
-    `model` and `data` name what was evaluated in the report. An earlier report in `directory`
-    is replaced; a directory holding anything else is refused.
+    `model` and `data` name what was evaluated in the report; `evidence` (from `explain_worst`)
+    quotes the passages behind the worst-classified articles' themes. An earlier report in
+    `directory` is replaced; a directory holding anything else is refused.
     """
     directory = Path(directory)
     check_report_directory(directory)
@@ -63,20 +98,23 @@ def write_report(
     try:
         staging = work / target.name
         staging.mkdir()
-        _write_files(staging, evaluation, f"Model {_code(model)} on {', '.join(map(_code, data))}")
+        about = f"Model {_code(model)} on {', '.join(map(_code, data))}"
+        _write_files(staging, evaluation, about, evidence or {})
         swap_into_place(staging, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return directory
 
 
-def _write_files(folder: Path, evaluation: Evaluation, about: str) -> None:
+def _write_files(
+    folder: Path, evaluation: Evaluation, about: str, evidence: Mapping[int, dict[str, Evidence]]
+) -> None:
     metrics = evaluation.metrics
     (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     _curves_figure(evaluation).savefig(folder / CURVES_FILE)
     _bars_figure(metrics).savefig(folder / BARS_FILE)
     _cooccurrence_figure(evaluation).savefig(folder / COOCCURRENCE_FILE)
-    (folder / REPORT_FILE).write_text(_markdown(evaluation, about), encoding="utf-8")
+    (folder / REPORT_FILE).write_text(_markdown(evaluation, about, evidence), encoding="utf-8")
 
 
 def _figure(width: float, height: float, rows: int = 1, columns: int = 1):
@@ -170,7 +208,9 @@ def _with_none(matrix: np.ndarray) -> np.ndarray:
     return np.column_stack([matrix, ~matrix.any(axis=1)])
 
 
-def _markdown(evaluation: Evaluation, about: str) -> str:
+def _markdown(
+    evaluation: Evaluation, about: str, evidence: Mapping[int, dict[str, Evidence]]
+) -> str:
     thresholds = evaluation.predictions.thresholds_by_theme
     sections = [
         "# Evaluation report",
@@ -186,32 +226,50 @@ def _markdown(evaluation: Evaluation, about: str) -> str:
         "Rows are annotated themes, columns predicted ones; a cell counts the articles with both "
         "(`none`: no theme at all). Correct themes lie on the diagonal.",
         f"![Co-occurrence of annotated and predicted themes]({COOCCURRENCE_FILE})",
-        *_worst_articles(evaluation),
+        *_worst_articles(evaluation, evidence),
     ]
     return "\n\n".join(sections) + "\n"
 
 
-def _worst_articles(evaluation: Evaluation) -> list[str]:
-    """Sections on the articles whose scores lie furthest from their annotations."""
+def _worst_articles(
+    evaluation: Evaluation, evidence: Mapping[int, dict[str, Evidence]]
+) -> list[str]:
+    """Sections on the worst-classified articles, with the passages behind their themes."""
     labels, scores = evaluation.labels, evaluation.predictions.scores
-    errors = np.abs(scores - evaluation.actual).sum(axis=1)
-    worst = np.argsort(-errors, kind="stable")[:WORST_ARTICLES]
+    rows = worst_rows(evaluation)
     sections = [
         "## Worst-classified articles",
-        f"The {len(worst)} articles with the largest total error (the sum over themes of "
-        "|score − annotation|).",
+        f"The {len(rows)} articles with the largest total error (the sum over themes of "
+        "|score − annotation|). Under each, the passage the model scores highest for each theme "
+        "it predicted or missed, scored on its own.",
     ]
-    for rank, i in enumerate(worst, start=1):
-        record = evaluation.records[i]
-        all_scores = " · ".join(f"{t} {s:.2f}" for t, s in zip(labels, scores[i], strict=True))
+    for rank, row in enumerate(rows, start=1):
+        record = evaluation.records[row]
+        predicted = evaluation.predictions.themes(row)
+        all_scores = " · ".join(f"{t} {s:.2f}" for t, s in zip(labels, scores[row], strict=True))
+        error = np.abs(scores[row] - evaluation.actual[row]).sum()
         sections += [
-            f"### {rank}. {_code(record.id)} (error {errors[i]:.2f})",
+            f"### {rank}. {_code(record.id)} (error {error:.2f})",
             f"- annotated: {_listed(record.labels)}\n"
-            f"- predicted: {_listed(evaluation.predictions.themes(i))}\n"
+            f"- predicted: {_listed(predicted)}\n"
             f"- scores: {all_scores}",
-            f"> {_excerpt(record.text)}",
+            f"> {_excerpt(record.text, EXCERPT_CHARACTERS)}",
+            *_cited(evidence.get(row, {}), predicted, record.labels),
         ]
     return sections
+
+
+def _cited(
+    evidence: dict[str, Evidence], predicted: Sequence[str], annotated: Sequence[str]
+) -> list[str]:
+    """One line per theme: how it was decided, the passage's own score, and the passage."""
+    verdicts = {(True, True): "right", (True, False): "false alarm", (False, True): "missed"}
+    lines = [
+        f"- **{theme}** ({verdicts[theme in predicted, theme in annotated]}; passage "
+        f"{passage.score:.2f}): “{_excerpt(passage.text, QUOTE_CHARACTERS)}”"
+        for theme, passage in evidence.items()
+    ]
+    return ["\n".join(lines)] if lines else []
 
 
 def _code(text: str | Path) -> str:
@@ -223,9 +281,9 @@ def _listed(themes: Sequence[str]) -> str:
     return ", ".join(themes) or "—"
 
 
-def _excerpt(text: str) -> str:
-    """The article's first characters on one line, Markdown's special characters escaped."""
+def _excerpt(text: str, characters: int) -> str:
+    """The text's first characters on one line, Markdown's special characters escaped."""
     flat = " ".join(text.split())
-    if len(flat) > EXCERPT_CHARACTERS:
-        flat = flat[:EXCERPT_CHARACTERS].rstrip() + "…"
+    if len(flat) > characters:
+        flat = flat[:characters].rstrip() + "…"
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", flat)

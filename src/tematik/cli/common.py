@@ -32,6 +32,10 @@ INT8_HELP = (
 )
 CONFIG_HELP = "Labelling config to write (default: beside the tasks, NAME.label-config.xml)."
 
+EXPLAIN_HELP = (
+    "Also cite, for each theme an article carries, the passage that carries it (the sentence or "
+    "few sentences the model scores highest for it), with its offsets in the text as given."
+)
 ModelOption = Annotated[
     Path | None,
     typer.Option(help="Model directory (default: the newest under model/).", show_default=False),
@@ -39,6 +43,7 @@ ModelOption = Annotated[
 SchemaOption = Annotated[Path, typer.Option(help="Label schema of the annotation files.")]
 Int8Option = Annotated[bool, typer.Option("--int8", help=INT8_HELP)]
 ConfigOption = Annotated[Path | None, typer.Option(help=CONFIG_HELP, show_default=False)]
+ExplainOption = Annotated[bool, typer.Option("--explain", help=EXPLAIN_HELP)]
 
 
 def json_option(what: str) -> Any:
@@ -107,9 +112,10 @@ def readable(items: Iterable[Article | Unreadable]) -> tuple[list[Article], int]
 
 
 def predicted_articles(
-    classifier: ThemeClassifier, paths: list[str]
+    classifier: ThemeClassifier, paths: list[str], explain: bool = False
 ) -> tuple[list[Article], Predictions, int]:
-    """Every readable article and its predictions; unreadable inputs are listed and counted."""
+    """Every readable article and its predictions (with their evidence, if asked); unreadable
+    inputs are listed and counted."""
     from tematik.inputs import read_articles
 
     articles, failures = readable(read_articles(paths))
@@ -117,7 +123,8 @@ def predicted_articles(
         raise TematikError("no article could be read (listed above)")
     with console.progress(len(articles)) as advance:
         texts, ids = [a.text for a in articles], [a.id for a in articles]
-        return articles, classifier.predict(texts, ids, progress=advance), failures
+        predictions = classifier.predict(texts, ids, progress=advance, explain=explain)
+        return articles, predictions, failures
 
 
 def model_version(classifier: ThemeClassifier) -> str:

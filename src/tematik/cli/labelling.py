@@ -11,6 +11,7 @@ import typer
 from tematik import console
 from tematik.cli.common import (
     ConfigOption,
+    ExplainOption,
     SchemaOption,
     app,
     load_classifier,
@@ -154,6 +155,7 @@ def export(
             help="Pre-annotate the articles with this model's themes.", show_default=False
         ),
     ] = None,
+    explain: ExplainOption = False,
     config: ConfigOption = None,
     schema: Annotated[
         Path, typer.Option(help="Label schema of the annotation files (--model: the model's).")
@@ -164,11 +166,14 @@ def export(
 
     From annotation files, their labels are the pre-annotations (to review them). With --model,
     unlabelled articles are pre-annotated with the model's themes, and each prediction's score is
-    the model's confidence in the whole label set. Unreadable articles are listed on stderr, the
-    rest are written, and the exit code is 2.
+    the model's confidence in the whole label set; with --explain, the passage behind each theme
+    is highlighted too. Unreadable articles are listed on stderr, the rest are written, and the
+    exit code is 2.
     """
     from tematik.exchange import annotation_tasks, prediction_tasks, write_label_studio
 
+    if explain and model is None:
+        raise TematikError("--explain cites a model's evidence: give --model DIR too")
     config = writable_label_studio(output, config, overwrite)
     failures = 0
     if model is None:
@@ -181,10 +186,10 @@ def export(
         if not paths:
             raise TematikError("--model pre-annotates articles: give .txt files, folders or .jsonl")
         classifier = load_classifier(model)
-        articles, predictions, failures = predicted_articles(classifier, paths)
+        articles, predictions, failures = predicted_articles(classifier, paths, explain)
         tasks = prediction_tasks(articles, predictions, model_version(classifier))
         loaded_schema = classifier.schema
-    write_label_studio(tasks, output, config, loaded_schema)
+    write_label_studio(tasks, output, config, loaded_schema, evidence=explain)
     typer.echo(f"wrote {len(tasks)} task(s) to {output} and the labelling config to {config}")
     if failures:
         raise TematikError(f"{failures} input(s) could not be read (listed above)")

@@ -15,6 +15,7 @@ import typer
 from tematik import console
 from tematik.cli.common import (
     ConfigOption,
+    ExplainOption,
     Int8Option,
     ModelOption,
     app,
@@ -68,11 +69,12 @@ def evaluate(
     """Article-level precision, recall and F1 of a model on annotated articles.
 
     With --report DIR, also a report a person reads: precision-recall curves, F1 per theme, the
-    co-occurrence of annotated and predicted themes, and the worst-classified articles.
+    co-occurrence of annotated and predicted themes, and the worst-classified articles with the
+    passage behind each predicted theme and the best passage for each missed one.
     """
     from tematik.evaluation import evaluate as run_evaluation
     from tematik.evaluation import load_evaluation_data
-    from tematik.report import check_report_directory, write_report
+    from tematik.report import check_report_directory, explain_worst, write_report
 
     if report:
         check_report_directory(report)
@@ -92,7 +94,8 @@ def evaluate(
             err=True,
         )
     if report:
-        write_report(report, evaluation, model=classifier.path, data=data)
+        evidence = explain_worst(classifier, evaluation)
+        write_report(report, evaluation, model=classifier.path, data=data, evidence=evidence)
         typer.echo(f"wrote the report {report / 'report.md'}", err=True)
 
 
@@ -109,10 +112,13 @@ def classify(
     model: ModelOption = None,
     as_json: Annotated[bool, json_option("One JSON object per article.")] = False,
     int8: Int8Option = False,
+    explain: ExplainOption = False,
 ) -> None:
     """Tag articles with themes. Prints results as it goes; unreadable inputs are listed on stderr.
 
-    Exit 0 when every input was classified, 2 when some could not be read.
+    With --explain, a quote under each theme (in --json, an `evidence` object per theme: text,
+    start and end offsets in the text as given, and the passage's own score). Exit 0 when every
+    input was classified, 2 when some could not be read.
     """
     from tematik.inputs import read_articles
 
@@ -126,7 +132,8 @@ def classify(
         for chunk in _growing_chunks(read_articles(paths or ["-"]), FIRST_CHUNK, CLASSIFY_CHUNK):
             articles, unreadable = readable(chunk)
             failures += unreadable
-            predictions = classifier.predict([a.text for a in articles], [a.id for a in articles])
+            texts, ids = [a.text for a in articles], [a.id for a in articles]
+            predictions = classifier.predict(texts, ids, explain=explain)
             if as_json:
                 _print_json_lines(predictions)
             elif articles:
@@ -192,9 +199,10 @@ def suggest(
         console.print_suggestions(suggestions, predictions)
     if label_studio:
         rows = [suggestion.index for suggestion in suggestions]
-        chosen = [articles[i] for i in rows]
-        tasks = prediction_tasks(chosen, predictions.select(rows), model_version(classifier))
-        write_label_studio(tasks, label_studio, config, classifier.schema)
+        chosen, listed = [articles[i] for i in rows], predictions.select(rows)
+        evidence = classifier.evidence([a.text for a in chosen], [p.labels for p in listed])
+        tasks = prediction_tasks(chosen, listed.with_evidence(evidence), model_version(classifier))
+        write_label_studio(tasks, label_studio, config, classifier.schema, evidence=True)
         typer.echo(f"wrote {len(tasks)} task(s) to {label_studio} and {config}", err=True)
     if failures:
         raise TematikError(f"{failures} input(s) could not be read (listed above)")

@@ -19,9 +19,11 @@ from tematik.inputs import Article
 from tematik.schema import Schema
 
 if TYPE_CHECKING:
+    from tematik.evidence import Evidence
     from tematik.predictions import Predictions
 
 FROM_NAME = "themes"  # the <Choices> control of the labelling config
+EVIDENCE_NAME = "evidence"  # the <Labels> control that highlights the passage behind each theme
 TO_NAME = "text"  # the <Text> object it labels, filled from a task's data.text
 ARTICLE_ID = "article_id"  # the tematik article id, kept in a task's data
 SHOWN_FIELDS = ("source", "note")  # annotation fields copied into a task's data
@@ -192,7 +194,7 @@ def _annotation_themes(
     Results of other Choices controls alone mean no theme was ticked; results of other kinds
     alone (taxonomy, spans, boxes) mean the themes were never annotated.
     """
-    results = _results(annotation)
+    results = [i for i in _results(annotation) if i.get("from_name") != EVIDENCE_NAME]
     ours = [
         item
         for item in results
@@ -240,7 +242,8 @@ def annotation_tasks(records: Iterable[Record]) -> list[dict]:
 def prediction_tasks(
     articles: Sequence[Article], predictions: Predictions, model_version: str
 ) -> list[dict]:
-    """Articles as Label Studio tasks pre-annotated with a model's themes.
+    """Articles as Label Studio tasks pre-annotated with a model's themes, and with the evidence
+    for each theme highlighted where the predictions carry it (`predict(..., explain=True)`).
 
     A prediction's `score` is the model's confidence in the whole label set
     (`Predictions.confidence`); Label Studio sorts tasks by it.
@@ -253,11 +256,12 @@ def prediction_tasks(
                 {
                     "model_version": model_version,
                     "score": round(float(confidences[row]), 4),
-                    "result": choices_result(predictions.themes(row)),
+                    "result": choices_result(prediction.labels)
+                    + evidence_result(article.text, prediction.evidence or {}),
                 }
             ],
         }
-        for row, article in enumerate(articles)
+        for row, (article, prediction) in enumerate(zip(articles, predictions, strict=True))
     ]
 
 
@@ -275,18 +279,47 @@ def choices_result(themes: Sequence[str]) -> list[dict]:
     ]
 
 
+def evidence_result(text: str, evidence: dict[str, Evidence]) -> list[dict]:
+    """Label Studio span results highlighting each theme's evidence in `text`. Label Studio counts
+    offsets in UTF-16 code units, as JavaScript does; Python counts characters."""
+    return [
+        {
+            "from_name": EVIDENCE_NAME,
+            "to_name": TO_NAME,
+            "type": "labels",
+            "value": {
+                "start": _utf16_offset(text, passage.start),
+                "end": _utf16_offset(text, passage.end),
+                "text": text[passage.start : passage.end],
+                "labels": [theme],
+            },
+            "score": round(passage.score, 4),
+        }
+        for theme, passage in evidence.items()
+    ]
+
+
+def _utf16_offset(text: str, offset: int) -> int:
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
 def _task_data(article_id: str, text: str, extra: dict) -> dict:
     shown = {key: extra[key] for key in SHOWN_FIELDS if extra.get(key)}
     return {TO_NAME: text, ARTICLE_ID: article_id, **shown}
 
 
-def label_config(schema: Schema) -> str:
-    """The Label Studio labelling config: the text, and one checkbox per theme.
+def label_config(schema: Schema, evidence: bool = False) -> str:
+    """The Label Studio labelling config: the text, and one checkbox per theme; with `evidence`,
+    also one span label per theme, which shows the passages a model cited for its themes.
 
     Annotators see the Indonesian name and the description as a hint; exports carry the theme id
     (the choice's alias).
     """
     view = ET.Element("View")
+    if evidence:
+        spans = ET.SubElement(view, "Labels", name=EVIDENCE_NAME, toName=TO_NAME)
+        for theme in schema.themes:
+            ET.SubElement(spans, "Label", value=theme.name, alias=theme.id)
     ET.SubElement(view, "Text", name=TO_NAME, value=f"${TO_NAME}")
     choices = ET.SubElement(view, "Choices", name=FROM_NAME, toName=TO_NAME, choice="multiple")
     for theme in schema.themes:
@@ -295,8 +328,10 @@ def label_config(schema: Schema) -> str:
     return ET.tostring(view, encoding="unicode") + "\n"
 
 
-def write_label_studio(tasks: list[dict], path: Path, config: Path, schema: Schema) -> None:
+def write_label_studio(
+    tasks: list[dict], path: Path, config: Path, schema: Schema, evidence: bool = False
+) -> None:
     """Label Studio tasks (a JSON list, as its import reads) and the labelling config for the
-    schema's themes, both written whole or neither."""
+    schema's themes (with the evidence spans' labels, if asked), both written whole or neither."""
     tasks_json = json.dumps(tasks, ensure_ascii=False, indent=2) + "\n"
-    write_atomic({path: tasks_json, config: label_config(schema)})
+    write_atomic({path: tasks_json, config: label_config(schema, evidence)})
