@@ -3,7 +3,8 @@
 The trained model scores each sentence that survives cleaning on its own. A theme's evidence is
 its best-scoring sentence, joined by the sentences next to it that reach the theme's threshold
 on their own (at most `MAX_SENTENCES` in all). Boilerplate never becomes evidence: only cleaned
-text is cited, and its offsets are mapped back to the original text so a tool can highlight it.
+text is cited, a passage never spans text that cleaning removed, and its offsets are mapped back
+to the original text so a tool can highlight it.
 """
 
 from __future__ import annotations
@@ -83,16 +84,26 @@ def _split(line: str) -> list[str]:
     return pieces
 
 
+def joined(text: str, found: list[Sentence]) -> list[bool]:
+    """For each pair of neighbouring sentences, whether only white space parts them in `text`:
+    a passage may hold both without quoting what cleaning removed between them."""
+    return [not text[a.end : b.start].strip() for a, b in zip(found, found[1:], strict=False)]
+
+
 def passage_span(
-    scores: np.ndarray, threshold: float, max_sentences: int = MAX_SENTENCES
+    scores: np.ndarray,
+    threshold: float,
+    joins: list[bool],
+    max_sentences: int = MAX_SENTENCES,
 ) -> tuple[int, int]:
     """The sentences (first, last + 1) cited for one theme, from each sentence's own score: the
-    best, widened by its neighbours that reach `threshold` too, at most `max_sentences`."""
+    best, widened by its neighbours that reach `threshold` too and are `joined` to it, at most
+    `max_sentences`."""
     best = int(np.argmax(scores))
     first, last = best, best + 1
     while last - first < max_sentences:
-        before = scores[first - 1] if first > 0 else -1.0
-        after = scores[last] if last < len(scores) else -1.0
+        before = scores[first - 1] if first > 0 and joins[first - 1] else -1.0
+        after = scores[last] if last < len(scores) and joins[last - 1] else -1.0
         if max(before, after) < threshold:
             break
         if before >= after:

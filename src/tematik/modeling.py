@@ -24,6 +24,7 @@ from tematik.evidence import (
     MAX_SENTENCES,
     Evidence,
     Sentence,
+    joined,
     passage,
     passage_span,
     sentences,
@@ -199,10 +200,10 @@ class ThemeClassifier:
         own = self._scores([s.text for article in found for s in article])
         ends = np.cumsum([len(article) for article in found])
         cited = []
-        for article, wanted, end in zip(found, themes, ends, strict=True):
-            rows = own[end - len(article) : end]
+        for text, article, wanted, end in zip(texts, found, themes, ends, strict=True):
+            rows, joins = own[end - len(article) : end], joined(text, article)
             spans = {
-                theme: (k, passage_span(rows[:, k], self.thresholds[k], max_sentences))
+                theme: (k, passage_span(rows[:, k], self.thresholds[k], joins, max_sentences))
                 for theme, k in self._indices(wanted)
                 if article
             }
