@@ -10,6 +10,7 @@ from conftest import SEEDS, run_cli
 
 from tematik import ThemeClassifier
 from tematik.annotations import load_annotations
+from tematik.errors import TematikError
 from tematik.evidence import joined, passage_span, sentences
 from tematik.schema import load_schema
 
@@ -116,6 +117,11 @@ def test_a_passage_is_scored_on_its_own(classifier):
             assert theme == classifier.labels[k]
             alone = classifier.predict_proba([text[passage.start : passage.end]])[0, k]
             assert passage.score == pytest.approx(alone, abs=1e-5)
+
+
+def test_evidence_for_a_theme_the_model_lacks_is_a_clear_error(classifier):
+    with pytest.raises(TematikError, match=r"unknown theme\(s\) \['sport'\]"):
+        classifier.evidence(SEED_TEXTS[:1], [["sport"]])
 
 
 def test_classify_explain_prints_evidence_as_json_and_as_a_table(trained_model):

@@ -9,7 +9,7 @@ import shutil
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -47,6 +47,16 @@ RUNTIMES = ("auto", "torch", "onnx")
 PREDICT_CHUNK = 64
 """Articles scored together by `predict`: memory stays flat however many are given."""
 __all__ = ["SETTINGS_FILE", "ModelSettings", "Prediction", "Predictions", "ThemeClassifier"]
+
+
+class _Citation(NamedTuple):
+    """The passage cited for one theme of one article, and its score read alone if known."""
+
+    row: int
+    theme: str
+    column: int
+    passage: Sentence
+    score: float | None
 
 
 class ThemeClassifier:
@@ -196,48 +206,32 @@ class ThemeClassifier:
         """For each article, the passage that carries each of its given themes: its sentences
         that survive cleaning are scored one by one, and each theme cites its best sentence,
         widened by neighbours that reach the theme's threshold too (see `tematik.evidence`)."""
+        unknown = sorted({theme for wanted in themes for theme in wanted} - set(self.labels))
+        if unknown:
+            raise TematikError(f"unknown theme(s) {unknown}; the model's are {self.labels}")
         found = [sentences(t) if wanted else [] for t, wanted in zip(texts, themes, strict=True)]
         own = self._scores([s.text for article in found for s in article])
-        ends = np.cumsum([len(article) for article in found])
-        cited = []
-        for text, article, wanted, end in zip(texts, found, themes, ends, strict=True):
-            rows, joins = own[end - len(article) : end], joined(text, article)
-            spans = {
-                theme: (k, passage_span(rows[:, k], self.thresholds[k], joins, max_sentences))
-                for theme, k in self._indices(wanted)
-                if article
-            }
-            cited.append(
-                {
-                    theme: (
-                        passage(article, (first, last)),
-                        rows[first, k] if last - first == 1 else None,
-                    )
-                    for theme, (k, (first, last)) in spans.items()
-                }
-            )
-        return self._scored(cited)
+        starts = np.cumsum([0] + [len(article) for article in found])
+        cited: list[_Citation] = []
+        for row, (text, article, wanted) in enumerate(zip(texts, found, themes, strict=True)):
+            scores = own[starts[row] : starts[row + 1]]
+            joins = joined(text, article)
+            for theme in wanted if article else []:
+                k = self.labels.index(theme)
+                first, last = passage_span(scores[:, k], self.thresholds[k], joins, max_sentences)
+                known = scores[first, k] if last - first == 1 else None
+                cited.append(_Citation(row, theme, k, passage(article, (first, last)), known))
+        evidence: list[dict[str, Evidence]] = [{} for _ in texts]
+        for citation, score in zip(cited, self._passage_scores(cited), strict=True):
+            evidence[citation.row][citation.theme] = citation.passage.scored(score)
+        return evidence
 
-    def _indices(self, themes: Sequence[str]) -> list[tuple[str, int]]:
-        """Each theme with its column in the scores."""
-        return [(theme, self.labels.index(theme)) for theme in themes]
-
-    def _scored(
-        self, cited: list[dict[str, tuple[Sentence, float | None]]]
-    ) -> list[dict[str, Evidence]]:
-        """Each cited passage with the score the model gives it alone: a single sentence's is
-        known already, a longer passage is scored."""
-        longer = [(t, p) for article in cited for t, (p, score) in article.items() if score is None]
-        rows = iter(self._scores([p.text for _, p in longer]))
-        return [
-            {
-                theme: p.scored(
-                    float(next(rows)[self.labels.index(theme)] if score is None else score)
-                )
-                for theme, (p, score) in article.items()
-            }
-            for article in cited
-        ]
+    def _passage_scores(self, cited: list[_Citation]) -> list[float]:
+        """The score each cited passage gets read alone: a single sentence's is known already, a
+        longer passage is scored now."""
+        unknown = [c for c in cited if c.score is None]
+        scored = iter(self._scores([c.passage.text for c in unknown]))
+        return [float(next(scored)[c.column] if c.score is None else c.score) for c in cited]
 
     def _scores(self, cleaned: Sequence[str]) -> np.ndarray:
         """Scores (texts × themes) of texts already cleaned."""
