@@ -1,6 +1,7 @@
 import numpy as np
 
-from tematik.metrics import article_metrics, tune_thresholds
+from tematik.metrics import article_metrics
+from tematik.thresholds import tune_thresholds
 
 LABELS = ["missile_threat", "diplomacy"]
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tematik.inputs import Article
     from tematik.predictions import Predictions
     from tematik.suggestions import Suggestion
+    from tematik.thresholds import Retuning
 
 THEMES_WIDTH, SCORE_WIDTH = 14, 9  # the classify table's narrowest themes, widest score heading
 QUOTE_WIDTH = 160  # characters of evidence quoted under a theme in the classify table
@@ -182,3 +183,49 @@ def print_suggestions(suggestions: list[Suggestion], predictions: Predictions) -
         near = ", ".join(f"{n['theme']} {n['score']:.2f}/{n['threshold']:.2f}" for n in row["near"])
         table.add_row(str(rank), row["id"], f"{row['usefulness']:.3f}", near)
     console().print(table)
+
+
+def retuning_dict(retuning: Retuning) -> dict:
+    """What `tune-thresholds --json` prints: thresholds and metrics before and after."""
+    return {
+        "rule": retuning.rule.describe(),
+        "articles": len(retuning.after.records),
+        "thresholds": {
+            "before": retuning.before.predictions.thresholds_by_theme,
+            "after": retuning.after.predictions.thresholds_by_theme,
+        },
+        "kept": list(retuning.kept),
+        "before": retuning.before.metrics,
+        "after": retuning.after.metrics,
+        "out_of_fold": retuning.out_of_fold,
+    }
+
+
+def print_retuning(retuning: Retuning) -> None:
+    """Per theme, the threshold and the precision, recall and F1 it gives, before → after."""
+    from rich.table import Table
+
+    from tematik.metrics import f1_summary
+
+    row = retuning_dict(retuning)
+    title = f"Thresholds for {row['rule']}, on {row['articles']} articles (before→after)"
+    table = Table(title=title, box=None, pad_edge=False, title_justify="left")
+    table.add_column("theme", no_wrap=True)
+    for heading in ("threshold", "precision", "recall", "F1", "articles"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for theme, before in row["before"]["per_label"].items():
+        after = row["after"]["per_label"][theme]
+        change = [f"{before[k]:.2f}→{after[k]:.2f}" for k in ("precision", "recall", "f1")]
+        old, new = (row["thresholds"][when][theme] for when in ("before", "after"))
+        kept = "*" if theme in row["kept"] else ""
+        table.add_row(theme, f"{old:.3f}→{new:.3f}{kept}", *change, str(after["support"]))
+    shown = console()
+    shown.print(table)
+    shown.print(f"before: {f1_summary(row['before'])}\nafter:  {f1_summary(row['after'])}")
+    if row["out_of_fold"]:
+        shown.print(f"out of fold ({retuning.folds} folds): {f1_summary(row['out_of_fold'])}")
+    if row["kept"]:
+        shown.print(
+            f"* {', '.join(row['kept'])}: fewer than {retuning.rule.min_positives} annotated "
+            "articles, threshold kept"
+        )

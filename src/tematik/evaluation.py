@@ -12,9 +12,10 @@ import numpy as np
 
 from tematik.annotations import Record, load_annotations
 from tematik.errors import TematikError
-from tematik.metrics import article_metrics, label_matrix, tune_thresholds
+from tematik.metrics import article_metrics, label_matrix
 from tematik.predictions import Predictions
 from tematik.schema import load_schema
+from tematik.thresholds import tune_thresholds
 
 if TYPE_CHECKING:
     from tematik.modeling import ThemeClassifier

@@ -11,6 +11,7 @@ from huggingface_hub import EvalResult, ModelCardData
 
 from tematik.base_model import LICENSES, describe_base, hub_id
 from tematik.markdown import metrics_table, table
+from tematik.metrics import f1_summary
 from tematik.model_settings import ModelSettings, TrainingRecord
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
@@ -47,8 +48,8 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         max_length=settings.windows.max_length,
         stride=settings.windows.stride,
         pooling=settings.windows.pooling,
-        validation_articles=training.validation.articles,
-        metrics_table=metrics_table(metrics, settings.thresholds),
+        thresholds_origin=_thresholds_origin(settings),
+        metrics_table=metrics_table(metrics, _training_thresholds(settings)),
         caveats=_caveats(training),
         files=", ".join(f"`{f}`" for f in training.files),
         data_table=table(
@@ -64,6 +65,46 @@ def render_model_card(path: Path, settings: ModelSettings) -> str:
         seconds=training.seconds,
         recipe=yaml.safe_dump(recipe.to_dict(), sort_keys=False, allow_unicode=True).strip(),
     )
+
+
+def _thresholds_origin(settings: ModelSettings) -> str:
+    """Where the thresholds came from, ending with what the validation table below shows."""
+    validation = (
+        f"Article level, on {settings.training.validation.articles} held-out articles, with "
+        "the thresholds training tuned"
+    )
+    tuned = settings.thresholds_from
+    if tuned is None:
+        return (
+            "A theme is assigned when its score reaches its threshold, tuned for F1 on the "
+            f"validation articles. {validation}:"
+        )
+    files = ", ".join(f"`{f}`" for f in tuned.files)
+    kept = (
+        f" {', '.join(tuned.kept)} kept {'its' if len(tuned.kept) == 1 else 'their'} threshold: "
+        f"fewer than {tuned.min_positives} articles there carry "
+        f"{'it' if len(tuned.kept) == 1 else 'them'}."
+        if tuned.kept
+        else ""
+    )
+    out_of_fold = (
+        f"\n\nOut of fold ({tuned.folds}-fold cross-validation, each fold decided by thresholds "
+        f"tuned on the others): {f1_summary(tuned.out_of_fold)}."
+        if tuned.out_of_fold
+        else ""
+    )
+    return (
+        "A theme is assigned when its score reaches its threshold. The thresholds were re-tuned "
+        f"with `tematik tune-thresholds` for {tuned.rule} on {files} ({tuned.articles} "
+        f"articles).{kept} On those articles, with the new thresholds:\n\n"
+        f"{metrics_table(tuned.metrics, settings.thresholds)}{out_of_fold}\n\n"
+        f"{validation} (before the re-tuning):"
+    )
+
+
+def _training_thresholds(settings: ModelSettings) -> dict[str, float]:
+    tuned = settings.thresholds_from
+    return tuned.previous if tuned else settings.thresholds
 
 
 def _metadata(name: str, base_model: str, files: Sequence[str], metrics: dict) -> ModelCardData:

