@@ -16,6 +16,7 @@ from tematik.errors import TematikWarning
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from tematik.agreement import Agreement, Disagreement
     from tematik.inputs import Article
     from tematik.predictions import Predictions
     from tematik.suggestions import Suggestion
@@ -229,3 +230,39 @@ def print_retuning(retuning: Retuning) -> None:
             f"* {', '.join(row['kept'])}: fewer than {retuning.rule.min_positives} annotated "
             "articles, threshold kept"
         )
+
+
+def print_agreement(agreement: Agreement, listed: Sequence[Disagreement]) -> None:
+    """Per theme agreement, articles per annotator, and the disputed articles listed."""
+    from rich.table import Table
+
+    def shown(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    table = Table(title="Agreement per theme", box=None, pad_edge=False, title_justify="left")
+    for heading in ("theme", "articles", "raw", "Cohen's κ", "Krippendorff's α"):
+        table.add_column(heading, justify="left" if heading == "theme" else "right")
+    for theme in agreement.themes:
+        table.add_row(
+            theme.theme,
+            str(theme.articles),
+            f"{theme.raw:.3f}",
+            shown(theme.cohen_kappa),
+            shown(theme.krippendorff_alpha),
+        )
+    out = console()
+    out.print(table)
+    out.print(
+        "articles labelled: "
+        + ", ".join(f"{name} {count}" for name, count in agreement.annotators.items())
+    )
+    out.print(
+        f"{len(agreement.disagreements)} article(s) disputed"
+        + (f"; the {len(listed)} most disputed:" if listed else "")
+    )
+    for disagreement in listed:
+        split = "; ".join(
+            f"{theme}: yes {', '.join(s['yes'])} / no {', '.join(s['no'])}"
+            for theme, s in disagreement.split.items()
+        )
+        out.print(f"  {disagreement.article}  {split}", markup=False, highlight=False)

@@ -1,10 +1,12 @@
-"""`tematik validate`, `import` and `export`: annotation files and the labelling tools."""
+"""`tematik validate`, `agreement`, `import` and `export`: annotation files and the labelling
+tools."""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +16,7 @@ from tematik.cli.common import (
     ExplainOption,
     SchemaOption,
     app,
+    json_option,
     load_classifier,
     model_version,
     overwrite_option,
@@ -23,6 +26,10 @@ from tematik.cli.common import (
 )
 from tematik.errors import TematikError
 from tematik.schema import DEFAULT_SCHEMA_PATH
+
+if TYPE_CHECKING:
+    from tematik.agreement import Judgement
+    from tematik.schema import Schema
 
 
 @app.command()
@@ -193,3 +200,93 @@ def export(
     typer.echo(f"wrote {len(tasks)} task(s) to {output} and the labelling config to {config}")
     if failures:
         raise TematikError(f"{failures} input(s) could not be read (listed above)")
+
+
+@app.command()
+@user_errors
+def agreement(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Annotation files, one per annotator (id and labels, text optional), or with "
+            "--from the tools' exports.",
+            show_default=False,
+        ),
+    ],
+    tool: Annotated[
+        Tool | None,
+        typer.Option(
+            "--from",
+            metavar="TOOL",
+            help="The tool that exported FILES: label-studio, doccano or prodigy.",
+            show_default=False,
+        ),
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            help="Label Studio: the Choices control holding the themes.", show_default=False
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option(min=0, help="How many disputed articles to list.")] = 20,
+    as_json: Annotated[bool, json_option("Print one JSON object.")] = False,
+    label_studio: Annotated[
+        Path | None,
+        typer.Option(
+            "--label-studio",
+            help="Also write the listed articles as Label Studio tasks to settle, each "
+            "annotator's themes as one pre-annotation.",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    overwrite: Annotated[bool, overwrite_option("the tasks file and the config")] = False,
+    schema: SchemaOption = DEFAULT_SCHEMA_PATH,
+) -> None:
+    """How far annotators agree on each theme, and the articles they disagree on most.
+
+    Per theme: raw agreement over the articles labelled more than once, Cohen's kappa (two
+    annotators) and Krippendorff's alpha (any number, nominal); then how many articles each
+    annotator labelled, and the most disputed articles with who said what. tematik files: one
+    annotator per file, articles matched by id. Label Studio: each annotation's author
+    (completed_by). Prodigy: each answer's session (choice tasks that offered every theme).
+    doccano: one export per annotator.
+    """
+    from tematik.agreement import measure, read_judgements
+    from tematik.schema import load_schema
+
+    if label_studio:
+        config = writable_label_studio(label_studio, config, overwrite)
+    loaded = load_schema(schema)
+    judgements = (
+        _tool_judgements(files, tool, loaded, control) if tool else read_judgements(files, loaded)
+    )
+    result = measure(judgements, loaded.ids)
+    listed = result.disagreements[:top]
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(top), indent=2, ensure_ascii=False))
+    else:
+        console.print_agreement(result, listed)
+    if label_studio:
+        from tematik.exchange import settling_tasks, write_label_studio
+
+        tasks = settling_tasks(listed, judgements)
+        write_label_studio(tasks, label_studio, config, loaded)
+        typer.echo(f"wrote {len(tasks)} task(s) to settle to {label_studio} and {config}", err=True)
+
+
+def _tool_judgements(
+    files: list[Path], tool: Tool, schema: Schema, control: str | None
+) -> list[Judgement]:
+    """Every annotator's judgements in the tools' exports; their problems listed, exit 2."""
+    from tematik.exchange import import_export
+
+    judgements = []
+    for file in files:
+        imported = import_export(file, tool.value, schema, control)
+        for line in imported.problems:
+            typer.echo(line, err=True)
+        if imported.problems:
+            raise TematikError(f"{len(imported.problems)} problem(s) in {file} (listed above)")
+        judgements += imported.judgements
+    return judgements

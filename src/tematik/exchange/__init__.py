@@ -15,6 +15,7 @@ from tematik.exchange.label_studio import (
     prediction_tasks,
     read_label_studio,
     resolve,
+    settling_tasks,
     write_label_studio,
 )
 from tematik.exchange.prodigy import read_prodigy
@@ -27,6 +28,7 @@ __all__ = [
     "label_config",
     "prediction_tasks",
     "resolve",
+    "settling_tasks",
     "write_label_studio",
 ]
 

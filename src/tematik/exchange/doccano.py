@@ -12,15 +12,16 @@ NOT_REPORTED = {"Comments"}  # doccano's own bookkeeping: dropped without a noti
 
 
 def read_doccano(export: ExportFile, schema: Schema) -> Imported:
-    """The examples of a doccano text-classification JSONL export (`label` or `labels`)."""
+    """The examples of a doccano text-classification JSONL export (`label` or `labels`). Each
+    export is one annotator's (doccano exports a project's labels merged, or one user's)."""
     imported = Imported(schema)
     for number, line in enumerate(export.text.split("\n"), 1):
         if line.strip():
-            _import_example(f"{export.path}:{number}", number, line, imported)
+            _import_example(f"{export.path}:{number}", number, line, imported, str(export.path))
     return imported
 
 
-def _import_example(where: str, number: int, line: str, imported: Imported) -> None:
+def _import_example(where: str, number: int, line: str, imported: Imported, annotator: str) -> None:
     entry = imported.item(line, where)
     if entry is None:
         return
@@ -42,4 +43,5 @@ def _import_example(where: str, number: int, line: str, imported: Imported) -> N
     source = entry.get("url") or entry.get("source") or f"doccano {example}"
     themes = [imported.theme_of(label) for label in labels]
     imported.add(article_id, entry["text"], themes, where, str(source), entry.get("note"))
+    imported.judge(article_id, annotator, themes, entry["text"])
     imported.drop(entry.keys() - KEPT_FIELDS - NOT_REPORTED)

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from tematik.agreement import Judgement
 from tematik.annotations import Record
 from tematik.files import RowProblem, parse_row, text_entry
 from tematik.schema import Schema
@@ -26,6 +27,9 @@ class Imported:
     """What the reader chose or dropped, for the user to know: the control read, dropped fields."""
     dropped: Counter[str] = field(default_factory=Counter)
     """Fields of the tool's items that no annotation column keeps, by how many items had them."""
+    judgements: list[Judgement] = field(default_factory=list)
+    """Each annotator's own themes for each article, before they are resolved into one label
+    set: what `tematik agreement` measures."""
     _seen: dict[str, str] = field(default_factory=dict, repr=False)
     _names: dict[str, str] = field(init=False, repr=False)
 
@@ -67,6 +71,12 @@ class Imported:
         else:
             self._seen[record.id] = where
             self.records.append(record)
+
+    def judge(
+        self, article_id: object, annotator: object, themes: Iterable[str], text: str
+    ) -> None:
+        """Keep one annotator's themes for an article."""
+        self.judgements.append(Judgement(str(article_id), str(annotator), frozenset(themes), text))
 
     def item(self, line: str, where: str) -> dict | None:
         """One JSON Lines item with a non-empty `text`; None, with the problem kept, otherwise."""

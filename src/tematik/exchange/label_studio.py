@@ -19,6 +19,7 @@ from tematik.inputs import Article
 from tematik.schema import Schema
 
 if TYPE_CHECKING:
+    from tematik.agreement import Disagreement, Judgement
     from tematik.evidence import Evidence
     from tematik.predictions import Predictions
 
@@ -127,13 +128,22 @@ def _import_task(where: str, task: object, control: str | None, imported: Import
     if not counted:
         imported.left_out.append(f"{where}: skipped ({_why_none(task, annotations)}), not imported")
         return
-    themes = _settle(where, counted, control, imported)
+    task_id = task.get("id")
+    article_id = data.get(ARTICLE_ID) or f"label-studio-{task_id}"
+    themes = _settle(where, counted, control, imported, (article_id, data[TO_NAME]))
     if themes is not None:
-        task_id = task.get("id")
-        article_id = data.get(ARTICLE_ID) or f"label-studio-{task_id}"
         source = data.get("url") or data.get("source") or f"label-studio task {task_id}"
         imported.add(article_id, data[TO_NAME], themes, where, str(source), data.get("note"))
         imported.drop(data.keys() - KEPT_FIELDS)
+
+
+def _annotator(annotation: dict) -> str:
+    """Who made an annotation: Label Studio's `completed_by`, a user id or an object with an
+    email, depending on the export."""
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        return str(who.get("email") or who.get("id"))
+    return f"user {who}" if who is not None else f"annotation {annotation.get('id')}"
 
 
 def _rejected(annotation: dict) -> bool:
@@ -168,14 +178,21 @@ def resolve(
 
 
 def _settle(
-    where: str, annotations: list[dict], control: str | None, imported: Imported
+    where: str,
+    annotations: list[dict],
+    control: str | None,
+    imported: Imported,
+    article: tuple[str, str],
 ) -> set[str] | None:
-    """A task's themes from its counted annotations; None (reported) when they cannot be read or
-    the annotators tie."""
+    """A task's themes from its counted annotations (each kept as its annotator's judgement of
+    the `article`, id and text); None (reported) when they cannot be read or the annotators
+    tie."""
     problems_before = len(imported.problems)
     choices = [_annotation_themes(a, where, control, imported) for a in annotations]
     if len(imported.problems) > problems_before:
         return None
+    for annotation, chosen in zip(annotations, choices, strict=True):
+        imported.judge(article[0], _annotator(annotation), chosen, article[1])
     given, tied = resolve(choices, [bool(a.get("ground_truth")) for a in annotations])
     if tied:
         imported.left_out.append(
@@ -262,6 +279,27 @@ def prediction_tasks(
             ],
         }
         for row, (article, prediction) in enumerate(zip(articles, predictions, strict=True))
+    ]
+
+
+def settling_tasks(disputed: Sequence[Disagreement], judgements: Sequence[Judgement]) -> list[dict]:
+    """The disputed articles as Label Studio tasks, each annotator's themes one pre-annotation
+    (named after the annotator), for a reviewer to settle. Articles whose text no judgement
+    carries (a file of ids and labels only) cannot be shown, and are left out."""
+    texts = {j.article: j.text for j in judgements if j.text}
+    by_article: dict[str, dict[str, frozenset[str]]] = {}
+    for judgement in judgements:
+        by_article.setdefault(judgement.article, {})[judgement.annotator] = judgement.themes
+    return [
+        {
+            "data": _task_data(d.article, texts[d.article], {}),
+            "predictions": [
+                {"model_version": annotator, "result": choices_result(sorted(themes))}
+                for annotator, themes in sorted(by_article[d.article].items())
+            ],
+        }
+        for d in disputed
+        if d.article in texts
     ]
 
 

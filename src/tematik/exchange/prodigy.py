@@ -59,6 +59,7 @@ def _read_answer(
         article.ignored += 1
     elif isinstance(task.get("options"), list):
         _read_choice(where, task, article, imported)
+        _judge(f"prodigy-{key}", task, imported)
     elif "label" in task:
         theme = _theme(where, task["label"], imported)
         if theme:
@@ -80,6 +81,17 @@ def _read_choice(where: str, task: dict, article: _Article, imported: Imported) 
             article.decide(theme, str(option) in ticked)
         elif theme and str(option) in ticked:
             article.decide(theme, False)
+
+
+def _judge(article_id: str, task: dict, imported: Imported) -> None:
+    """Keep an accepted choice task that offered every theme as its annotator's judgement (the
+    named session's annotator, else the session)."""
+    themes = {imported.theme_of(o.get("id")) for o in task["options"] if isinstance(o, dict)}
+    if task["answer"] != "accept" or not set(imported.schema.ids) <= themes:
+        return
+    ticked = {imported.theme_of(option) for option in task.get("accept") or []} - {None}
+    annotator = task.get("_annotator_id") or task.get("_session_id") or "prodigy"
+    imported.judge(article_id, annotator, ticked, task["text"])
 
 
 def _theme(where: str, label: object, imported: Imported) -> str | None:
