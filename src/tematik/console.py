@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from tematik.agreement import Agreement, Disagreement
     from tematik.inputs import Article
+    from tematik.learning_curve import LearningCurve
     from tematik.predictions import Predictions
     from tematik.suggestions import Suggestion
     from tematik.thresholds import Retuning
@@ -266,3 +267,27 @@ def print_agreement(agreement: Agreement, listed: Sequence[Disagreement]) -> Non
             for theme, s in disagreement.split.items()
         )
         out.print(f"  {disagreement.article}  {split}", markup=False, highlight=False)
+
+
+def print_learning_curve(curve: LearningCurve) -> None:
+    """Per share of the annotations: articles, each seed's macro-F1, mean and spread; then the
+    verdict."""
+    from rich.table import Table
+
+    title = (
+        f"Learning curve: macro-F1 on {curve.evaluated_on} ({curve.evaluation_articles} articles)"
+    )
+    table = Table(title=title, box=None, pad_edge=False, title_justify="left")
+    for heading in ("share", "articles", "macro-F1 per seed", "mean", "spread"):
+        table.add_column(heading, justify="right")
+    for point in curve.points:
+        table.add_row(
+            f"{point.fraction:.0%}",
+            str(point.articles),
+            " ".join(f"{score:.3f}" for score in point.macro_f1),
+            f"{point.mean:.3f}",
+            f"±{point.spread:.3f}",
+        )
+    shown = console()
+    shown.print(table)
+    shown.print(curve.verdict(), markup=False, highlight=False)

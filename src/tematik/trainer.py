@@ -21,6 +21,7 @@ from datasets import Dataset
 from transformers import (
     EarlyStoppingCallback,
     EvalPrediction,
+    PrinterCallback,
     Trainer,
     TrainerCallback,
     TrainingArguments,
@@ -398,7 +399,7 @@ def _build_trainer(
         ddp_find_unused_parameters=False,
         remove_unused_columns=False,
     )
-    return ArticleTrainer(
+    trainer = ArticleTrainer(
         model=model,
         args=arguments,
         train_dataset=train_set,
@@ -413,6 +414,9 @@ def _build_trainer(
         positive_weight=_positive_weights(label_matrix(train_records, schema.ids), recipe),
         pooling=recipe.pooling,
     )
+    if not progress:  # without progress bars the Trainer prints every log line instead
+        trainer.remove_callback(PrinterCallback)
+    return trainer
 
 
 def mixed_precision(precision: str) -> dict[str, bool]:

@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 
 from tematik import console
-from tematik.cli.common import ModelOption, app, json_option, load_classifier, user_errors
+from tematik.cli.common import (
+    ModelOption,
+    app,
+    json_option,
+    load_classifier,
+    overwrite_option,
+    quiet_transformers,
+    user_errors,
+)
 from tematik.errors import TematikError
 from tematik.schema import DEFAULT_SCHEMA_PATH
 from tematik.thresholds import METRICS, MIN_POSITIVES
@@ -104,3 +112,79 @@ def _destination(model: Path, output: Path | None, overwrite: bool) -> Path | No
     if output.exists() and not (output / "tematik.json").is_file():
         raise TematikError(f"{output}: exists and is not a model directory; choose another")
     return output
+
+
+@app.command("learning-curve")
+@user_errors
+def learning_curve(
+    recipe: Annotated[
+        Path | None,
+        typer.Argument(help="Recipe YAML (default: train/indobert-base.yaml).", show_default=False),
+    ] = None,
+    fractions: Annotated[
+        str, typer.Option(help="Shares of the annotations to train on, comma-separated.")
+    ] = "0.25,0.5,0.75,1",
+    seeds: Annotated[int, typer.Option(min=1, help="Runs per fraction (seeds 1, 2, …).")] = 3,
+    data: Annotated[
+        list[str] | None, typer.Option(help="Annotation files (default: the recipe's).")
+    ] = None,
+    evaluation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eval",
+            help="Annotated articles to score every run on (default: a held-out stratified "
+            "fifth of the annotations).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Runs at a time, in processes (one GPU each, if several).")
+    ] = 1,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="Set any recipe field (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    plot: Annotated[Path, typer.Option(help="The PNG plot to write.")] = Path("learning-curve.png"),
+    overwrite: Annotated[bool, overwrite_option("the plot")] = False,
+    as_json: Annotated[bool, json_option("Print one JSON object.")] = False,
+) -> None:
+    """Does labelling more articles still help? Train a recipe on growing shares of the
+    annotations and score each run on the same held-out articles.
+
+    The shares are nested and stratified by label set: each contains the smaller ones. Every
+    share trains with --seeds seeds; the table gives each share's macro-F1, mean and spread, the
+    plot shows them, and a one-line verdict says what the last share added against the spread.
+    """
+    from tematik.files import check_destinations
+    from tematik.learning_curve import curve_figure
+    from tematik.learning_curve import learning_curve as measure_curve
+    from tematik.recipe import load_recipe
+
+    check_destinations([plot], overwrite)
+    chosen = load_recipe(recipe, settings or [])
+    if data:
+        chosen = chosen.with_overrides(data=data)
+    shares = _fractions(fractions)
+    quiet_transformers()
+    with console.progress(len(shares) * seeds) as advance:
+        curve = measure_curve(chosen, shares, seeds, evaluation or [], workers, advance)
+    curve_figure(curve).savefig(plot)
+    if as_json:
+        typer.echo(json.dumps(curve.to_dict(), indent=2))
+    else:
+        console.print_learning_curve(curve)
+    typer.echo(f"wrote the plot {plot}", err=True)
+
+
+def _fractions(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise TematikError(
+            f"--fractions takes shares separated by commas, e.g. 0.25,0.5,0.75,1, not {text!r}"
+        ) from None
