@@ -149,7 +149,7 @@ def test_tune_thresholds_refuses_bad_input_before_any_work(trained_model, tmp_pa
     cases = [
         (["--output", taken], "already exists"),
         (["--output", taken, "--overwrite"], "not a model directory"),
-        (["--output", tmp_path / "new", "--metric", "accuracy"], "--metric must be one of"),
+        (["--output", tmp_path / "new", "--metric", "accuracy"], "'accuracy' is not one of"),
         (["--output", tmp_path / "new", "--cv", "9"], "between 2 and 5 folds"),
     ]
     for flags, message in cases:
@@ -159,3 +159,12 @@ def test_tune_thresholds_refuses_bad_input_before_any_work(trained_model, tmp_pa
         assert result.exit_code == 2 and message in result.output, result.output
         assert not (tmp_path / "new").exists()
     assert [p.name for p in taken.iterdir()] == ["notes.txt"]
+
+
+def test_the_command_line_offers_the_rules_the_library_knows():
+    from tematik.cli.tuning import Metric
+    from tematik.thresholds import METRICS, MIN_POSITIVES
+
+    assert tuple(metric.value for metric in Metric) == METRICS
+    shown = " ".join(run_cli("tune-thresholds", "--help").stdout.replace("│", " ").split())
+    assert f"(default: {MIN_POSITIVES})" in shown

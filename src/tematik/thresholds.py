@@ -41,16 +41,11 @@ class ThresholdRule:
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
             raise TematikError(f"--metric must be one of {', '.join(METRICS)}, not {self.metric!r}")
-        needs_target = self.metric.endswith("-at-recall") or self.metric.endswith("-at-precision")
-        if needs_target != (self.target is not None):
-            raise TematikError(
-                f"--metric {self.metric} "
-                + (
-                    "needs --target, the recall or precision to hold (0 to 1)"
-                    if needs_target
-                    else "takes no --target"
-                )
-            )
+        needs_target = "-at-" in self.metric
+        if needs_target and self.target is None:
+            raise TematikError(f"--metric {self.metric} needs --target, the value to hold (0 to 1)")
+        if not needs_target and self.target is not None:
+            raise TematikError(f"--metric {self.metric} takes no --target")
         if self.target is not None and not 0 < self.target <= 1:
             raise TematikError(f"--target must lie in (0, 1], not {self.target}")
 

@@ -4,6 +4,7 @@ and measuring whether more of them would help."""
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,16 @@ from tematik.cli.common import (
 )
 from tematik.errors import TematikError
 from tematik.schema import DEFAULT_SCHEMA_PATH
-from tematik.thresholds import METRICS, MIN_POSITIVES
+
+
+class Metric(StrEnum):
+    """What `tune-thresholds` tunes for (`tematik.thresholds.METRICS`, named here so that the
+    command line's start-up imports no numpy)."""
+
+    macro_f1 = "macro-f1"
+    micro_f1 = "micro-f1"
+    precision_at_recall = "precision-at-recall"
+    recall_at_precision = "recall-at-precision"
 
 
 @app.command("tune-thresholds")
@@ -29,9 +39,7 @@ from tematik.thresholds import METRICS, MIN_POSITIVES
 def tune_thresholds(
     data: Annotated[list[str], typer.Option(help="Annotation files to tune on (repeatable).")],
     model: ModelOption = None,
-    metric: Annotated[
-        str, typer.Option(help=f"What to tune for: {', '.join(METRICS)}.")
-    ] = "macro-f1",
+    metric: Annotated[Metric, typer.Option(help="What to tune for.")] = Metric.macro_f1,
     target: Annotated[
         float | None,
         typer.Option(
@@ -40,9 +48,13 @@ def tune_thresholds(
         ),
     ] = None,
     min_positives: Annotated[
-        int,
-        typer.Option(min=1, help="Annotated articles a theme needs before its threshold moves."),
-    ] = MIN_POSITIVES,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Annotated articles a theme needs before its threshold moves (default: 5).",
+            show_default=False,
+        ),
+    ] = None,
     cv: Annotated[
         int | None,
         typer.Option(
@@ -81,7 +93,9 @@ def tune_thresholds(
     from tematik.evaluation import evaluate, load_evaluation_data
     from tematik.thresholds import ThresholdRule, retune, retuned_settings, write_retuned
 
-    rule = ThresholdRule(metric, target, min_positives)
+    rule = ThresholdRule(
+        metric.value, target, **({"min_positives": min_positives} if min_positives else {})
+    )
     classifier = load_classifier(model)
     output = _destination(classifier.path, output, overwrite)
     records = load_evaluation_data(classifier, data, schema)
@@ -109,7 +123,9 @@ def _destination(model: Path, output: Path | None, overwrite: bool) -> Path | No
         return None
     if output.exists() and not overwrite:
         raise TematikError(f"{output}: already exists; pass --overwrite to replace it")
-    if output.exists() and not (output / "tematik.json").is_file():
+    from tematik.model_settings import SETTINGS_FILE
+
+    if output.exists() and not (output / SETTINGS_FILE).is_file():
         raise TematikError(f"{output}: exists and is not a model directory; choose another")
     return output
 
