@@ -4,6 +4,7 @@ files it names exist and `tematik train` trains the tiny base model (flags appen
 import contextlib
 import io
 import json
+import random
 import re
 import shlex
 import shutil
@@ -11,11 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, SEEDS, tiny_training
 from tool_exports import prodigy_manual, studio_choices
 
 from tematik.annotations import parse_line
+from tematik.evidence import sentences
 from tematik.schema import load_schema
 
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -30,6 +33,7 @@ RUN_ELSEWHERE = {
 }
 ENGINES = {"ray": "ray", "pyspark": "pyspark"}  # module imported: the engine it belongs to
 # Texts for the annotation tools' exports that the README imports: not in the project's labels.
+GENERATED_ARTICLES = 300
 EXPORTED = [
     ("Menlu RI dan Menlu Jepang bertemu di Tokyo membahas kerja sama maritim.", ["diplomacy"]),
     ("Korea Utara meluncurkan dua rudal balistik ke Laut Jepang pada Kamis pagi.", []),
@@ -111,17 +115,47 @@ def test_every_code_block_runs_as_written(project, tiny_base_model, monkeypatch)
             run(line, code, tiny_base_model)
 
 
+@pytest.mark.engines
 @pytest.mark.parametrize("engine", sorted(set(ENGINES.values())))
-def test_engine_blocks_run_as_written(engine, project, trained_model, monkeypatch):
-    """The blocks for Ray and Spark, where that engine is installed."""
+def test_engine_blocks_tag_every_row_as_predict_does(engine, project, trained_model, monkeypatch):
+    """The README's Ray Data and Spark blocks, run as written on a local instance where the
+    engine is installed, on the seed articles and generated ones: every row comes back with the
+    labels and scores `ThemeClassifier.predict` gives its text."""
     pytest.importorskip(engine)
+    if engine == "pyspark" and not shutil.which("java"):
+        pytest.skip("Spark runs on a Java runtime, and none is on PATH")
+    import pandas
+
+    from tematik import ThemeClassifier
+
     monkeypatch.chdir(project)
-    if not (project / "model" / "e5-quick").exists():  # run alone, not after the blocks above
-        shutil.copytree(trained_model, project / "model" / "e5-quick")
+    model = project / "model" / "e5-quick"
+    if not model.exists():  # run alone, not after the blocks above
+        shutil.copytree(trained_model, model)
+    _write_generated_articles(project / "articles" / "generated.jsonl")
     blocks = [(line, code) for line, _, code in code_blocks() if _engine(code) == engine]
     assert blocks, f"README.md has no block for {engine}"
     for line, code in blocks:
         _run_python(line, code, trained_model)
+        (output,) = re.findall(r'parquet\("([^"]+)"\)', code)
+        tagged = pandas.read_parquet(project / output).sort_values("id")
+        assert len(tagged) == len(SEEDS) + GENERATED_ARTICLES, f"README.md:{line}"
+        classifier = ThemeClassifier.from_pretrained(model)
+        expected = classifier.predict(list(tagged["text"]))
+        assert [list(labels) for labels in tagged["labels"]] == [p.labels for p in expected]
+        for k, theme in enumerate(classifier.labels):
+            np.testing.assert_allclose(tagged[f"score_{theme}"], expected.scores[:, k], atol=1e-5)
+
+
+def _write_generated_articles(path: Path) -> None:
+    """Articles made of the seeds' sentences drawn at random, a few hundred, as JSON Lines."""
+    pool = [s.text for seed in SEEDS for s in sentences(seed.read_text(encoding="utf-8"))]
+    draw = random.Random(7)
+    rows = [
+        {"id": f"generated-{n:03d}", "text": " ".join(draw.sample(pool, draw.randint(2, 12)))}
+        for n in range(GENERATED_ARTICLES)
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
 
 
 def _engine(code: str) -> str | None:
