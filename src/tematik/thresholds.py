@@ -98,13 +98,18 @@ def out_of_fold_decisions(
     chosen on the other folds: what the rule would score on articles it did not see."""
     from sklearn.model_selection import KFold
 
-    if not 2 <= folds <= len(scores):
-        raise TematikError(f"--cv needs between 2 and {len(scores)} folds here, not {folds}")
+    check_folds(folds, len(scores))
     decisions = np.zeros(scores.shape, dtype=bool)
     for train, held_out in KFold(folds, shuffle=True, random_state=0).split(scores):
         thresholds = choose_thresholds(scores[train], actual[train], current, rule)
         decisions[held_out] = scores[held_out] >= thresholds
     return decisions
+
+
+def check_folds(folds: int, articles: int) -> None:
+    """Refuse a fold count that cross-validation over `articles` cannot use."""
+    if not 2 <= folds <= articles:
+        raise TematikError(f"--cv needs between 2 and {articles} folds here, not {folds}")
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,13 @@ def tune_thresholds(
     tuned on the others) say what to expect on articles the tuning did not see.
     """
     from tematik.evaluation import evaluate, load_evaluation_data
-    from tematik.thresholds import ThresholdRule, retune, retuned_settings, write_retuned
+    from tematik.thresholds import (
+        ThresholdRule,
+        check_folds,
+        retune,
+        retuned_settings,
+        write_retuned,
+    )
 
     rule = ThresholdRule(
         metric.value, target, **({"min_positives": min_positives} if min_positives else {})
@@ -99,6 +105,8 @@ def tune_thresholds(
     classifier = load_classifier(model)
     output = _destination(classifier.path, output, overwrite)
     records = load_evaluation_data(classifier, data, schema)
+    if cv is not None:
+        check_folds(cv, len(records))
     with console.progress(len(records)) as advance:
         evaluation = evaluate(classifier, records, progress=advance)
     retuning = retune(evaluation, rule, cv)
