@@ -66,7 +66,7 @@ class Agreement:
 
 def measure(judgements: Iterable[Judgement], themes: Sequence[str]) -> Agreement:
     """Agreement per theme, and the articles the annotators disagree on most."""
-    table = _by_article(judgements)
+    table = by_article(judgements)
     annotators = sorted({a for judged in table.values() for a in judged})
     shared = {article: judged for article, judged in table.items() if len(judged) > 1}
     if len(annotators) < 2 or not shared:
@@ -82,7 +82,7 @@ def measure(judgements: Iterable[Judgement], themes: Sequence[str]) -> Agreement
     )
 
 
-def _by_article(judgements: Iterable[Judgement]) -> dict[str, dict[str, frozenset[str]]]:
+def by_article(judgements: Iterable[Judgement]) -> dict[str, dict[str, frozenset[str]]]:
     """Article → annotator → themes; an annotator's later judgement of an article wins."""
     table: dict[str, dict[str, frozenset[str]]] = {}
     for judgement in judgements:

@@ -52,8 +52,12 @@ def check_report_directory(directory: Path) -> None:
 def worst_rows(evaluation: Evaluation) -> list[int]:
     """The articles whose scores lie furthest from their annotations, worst first: the largest
     sum over themes of |score − annotation|."""
-    errors = np.abs(evaluation.predictions.scores - evaluation.actual).sum(axis=1)
-    return np.argsort(-errors, kind="stable")[:WORST_ARTICLES].tolist()
+    return np.argsort(-_errors(evaluation), kind="stable")[:WORST_ARTICLES].tolist()
+
+
+def _errors(evaluation: Evaluation) -> np.ndarray:
+    """Per article, the sum over themes of |score − annotation|."""
+    return np.abs(evaluation.predictions.scores - evaluation.actual).sum(axis=1)
 
 
 def explain_worst(
@@ -236,7 +240,7 @@ def _worst_articles(
 ) -> list[str]:
     """Sections on the worst-classified articles, with the passages behind their themes."""
     labels, scores = evaluation.labels, evaluation.predictions.scores
-    rows = worst_rows(evaluation)
+    rows, errors = worst_rows(evaluation), _errors(evaluation)
     sections = [
         "## Worst-classified articles",
         f"The {len(rows)} articles with the largest total error (the sum over themes of "
@@ -247,9 +251,8 @@ def _worst_articles(
         record = evaluation.records[row]
         predicted = evaluation.predictions.themes(row)
         all_scores = " · ".join(f"{t} {s:.2f}" for t, s in zip(labels, scores[row], strict=True))
-        error = np.abs(scores[row] - evaluation.actual[row]).sum()
         sections += [
-            f"### {rank}. {_code(record.id)} (error {error:.2f})",
+            f"### {rank}. {_code(record.id)} (error {errors[row]:.2f})",
             f"- annotated: {_listed(record.labels)}\n"
             f"- predicted: {_listed(predicted)}\n"
             f"- scores: {all_scores}",

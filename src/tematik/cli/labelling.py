@@ -61,11 +61,21 @@ def validate(
 
 
 class Tool(StrEnum):
-    """Annotation tools whose exports `tematik import` reads."""
+    """Annotation tools whose exports `tematik import` and `tematik agreement` read."""
 
     label_studio = "label-studio"
     doccano = "doccano"
     prodigy = "prodigy"
+
+
+ControlOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Label Studio: the Choices control holding the themes (default: the one whose "
+        "choices name themes).",
+        show_default=False,
+    ),
+]
 
 
 @app.command("import")
@@ -91,14 +101,7 @@ def import_(
     output: Annotated[Path, typer.Option(help="Annotation file to write.")] = Path(
         "labels/imported.jsonl"
     ),
-    control: Annotated[
-        str | None,
-        typer.Option(
-            help="Label Studio: the Choices control holding the themes (default: the one whose "
-            "choices name themes).",
-            show_default=False,
-        ),
-    ] = None,
+    control: ControlOption = None,
     overwrite: Annotated[bool, overwrite_option("the output file")] = False,
     schema: SchemaOption = DEFAULT_SCHEMA_PATH,
 ) -> None:
@@ -222,12 +225,7 @@ def agreement(
             show_default=False,
         ),
     ] = None,
-    control: Annotated[
-        str | None,
-        typer.Option(
-            help="Label Studio: the Choices control holding the themes.", show_default=False
-        ),
-    ] = None,
+    control: ControlOption = None,
     top: Annotated[int, typer.Option(min=0, help="How many disputed articles to list.")] = 20,
     as_json: Annotated[bool, json_option("Print one JSON object.")] = False,
     label_studio: Annotated[

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tematik.agreement import Disagreement, Judgement, by_article
 from tematik.annotations import Record
 from tematik.errors import TematikError
 from tematik.exchange.formats import ExportFile
@@ -19,7 +20,6 @@ from tematik.inputs import Article
 from tematik.schema import Schema
 
 if TYPE_CHECKING:
-    from tematik.agreement import Disagreement, Judgement
     from tematik.evidence import Evidence
     from tematik.predictions import Predictions
 
@@ -287,15 +287,13 @@ def settling_tasks(disputed: Sequence[Disagreement], judgements: Sequence[Judgem
     (named after the annotator), for a reviewer to settle. Articles whose text no judgement
     carries (a file of ids and labels only) cannot be shown, and are left out."""
     texts = {j.article: j.text for j in judgements if j.text}
-    by_article: dict[str, dict[str, frozenset[str]]] = {}
-    for judgement in judgements:
-        by_article.setdefault(judgement.article, {})[judgement.annotator] = judgement.themes
+    judged = by_article(judgements)
     return [
         {
             "data": _task_data(d.article, texts[d.article], {}),
             "predictions": [
                 {"model_version": annotator, "result": choices_result(sorted(themes))}
-                for annotator, themes in sorted(by_article[d.article].items())
+                for annotator, themes in sorted(judged[d.article].items())
             ],
         }
         for d in disputed
