@@ -4,7 +4,7 @@ Prints, for each size, the seconds to the first result, the total seconds, and t
 the process: with streaming the peak does not grow with the number of articles. The articles are
 the seeds and the project's annotations, repeated.
 
-Run: python bench/classify_memory.py [--model model/e5-tema] [--sizes 1000 10000] [--int8]
+Run: python bench/classify_memory.py [--model model/e5-tema] [--sizes 1000 10000] [--fp32]
 """
 
 import argparse
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="model/e5-tema")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--int8", action="store_true")
+    parser.add_argument("--fp32", action="store_true", help="score with PyTorch in fp32")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         for size in args.sizes:
@@ -35,7 +35,7 @@ def main() -> None:
                     out.write(json.dumps({"id": f"a{number}", "text": text}, ensure_ascii=False))
                     out.write("\n")
             command = [shutil.which("tematik") or "tematik", "classify", "--model", args.model]
-            command += ["--json", str(articles)] + (["--int8"] if args.int8 else [])
+            command += ["--json", str(articles)] + (["--fp32"] if args.fp32 else [])
             first, total, peak, lines = run(command)
             print(
                 f"{size:6} articles ({articles.stat().st_size / 1e6:.0f} MB): first result after "

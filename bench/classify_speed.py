@@ -6,9 +6,8 @@ weights (so the figures hold for IndoBERT's size). The pipeline truncates every 
 window, tematik reads every article whole. Also prints tokens/s as a share of the ceiling set
 by this machine's measured fp32 matrix-multiply rate and the model's FLOPs per token.
 
-tematik scores three ways: fp32 with PyTorch, fp32 with ONNX Runtime (the default on a CPU
-when the model directory has `model.onnx`), and int8 (`--int8`: the directory's int8 copy
-`model.int8.onnx` with ONNX Runtime, or PyTorch's dynamic quantization where it has none).
+tematik scores two ways: fp32 with PyTorch (`--fp32`), and int8 with ONNX Runtime (the default
+on a CPU: the directory's `model.int8.onnx`).
 
 Run: python bench/classify_speed.py [--model DIR] [--articles 500] [--skip-indobert]
 """
@@ -81,24 +80,17 @@ def compare(name: str, directory: Path, texts: list[str], rate: float) -> None:
         f"  pipeline (batch {batch_size:2}, truncated): {len(texts) / naive:7.1f} articles/s "
         f"{truncated / naive:8.0f} tokens/s"
     )
-    fp32_seconds = {}
-    onnx = ThemeClassifier.from_pretrained(directory, device="cpu", runtime="onnx")
-    for runtime, scorer in (("torch", classifier), ("onnx", onnx)):
-        seconds = fp32_seconds[runtime] = _timed(lambda s=scorer: s.predict(texts))
+    for name, scorer in (
+        ("fp32, PyTorch", classifier),
+        ("int8, ONNX Runtime", ThemeClassifier.from_pretrained(directory, device="cpu")),
+    ):
+        seconds = _timed(lambda s=scorer: s.predict(texts))
         print(
-            f"  tematik  {runtime:5} (batch {scorer.batch_size:2}, whole): "
+            f"  tematik  {name:18} (batch {scorer.batch_size}, whole): "
             f"{len(texts) / seconds:7.1f} articles/s {tokens / seconds:8.0f} tokens/s  "
             f"{naive / seconds:.2f}x the pipeline's articles/s, "
-            f"{tokens / seconds / ceiling:.0%} of the ceiling"
+            f"{tokens / seconds / ceiling:.0%} of the fp32 ceiling"
         )
-    quantized = ThemeClassifier.from_pretrained(directory, device="cpu", int8=True)
-    int8_seconds = _timed(lambda: quantized.predict(texts))
-    print(
-        f"  tematik  int8 (whole):         "
-        f"{len(texts) / int8_seconds:7.1f} articles/s {tokens / int8_seconds:8.0f} tokens/s  "
-        f"{fp32_seconds['torch'] / int8_seconds:.2f}x tematik fp32 (torch), "
-        f"{fp32_seconds['onnx'] / int8_seconds:.2f}x (onnx)"
-    )
 
 
 def _fastest_pipeline(directory: Path, texts: list[str]) -> tuple[float, int]:

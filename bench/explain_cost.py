@@ -5,7 +5,7 @@ each and their ratio (the target is at most 2). Evidence is asked for only where
 carries a theme, as `classify --explain` does.
 
 Run: python bench/explain_cost.py [--model model/e5-tema] [--data ../shared/corpus/dev.jsonl]
-     [--repeats 3] [--int8]
+     [--repeats 3] [--fp32]
 """
 
 import argparse
@@ -21,9 +21,9 @@ def main() -> None:
     parser.add_argument("--model", default="model/e5-tema")
     parser.add_argument("--data", nargs="+", default=["../shared/corpus/dev.jsonl"])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--int8", action="store_true")
+    parser.add_argument("--fp32", action="store_true", help="score with PyTorch in fp32")
     args = parser.parse_args()
-    classifier = ThemeClassifier.from_pretrained(args.model, int8=args.int8)
+    classifier = ThemeClassifier.from_pretrained(args.model, int8=not args.fp32)
     texts = [r.text for r in load_annotations(args.data, classifier.schema)]
     classifier.predict(texts[:8], explain=True)  # warm up: first calls allocate
     plain, explained = [], []
@@ -33,7 +33,7 @@ def main() -> None:
     carried = sum(bool(p.labels) for p in classifier.predict(texts))
     a, b = statistics.median(plain), statistics.median(explained)
     print(
-        f"{args.model}{' --int8' if args.int8 else ''}: {len(texts)} articles "
+        f"{args.model}{' --fp32' if args.fp32 else ''}: {len(texts)} articles "
         f"({carried} carry a theme), median of {args.repeats}"
     )
     print(f"  classify            {a:6.1f} s  ({len(texts) / a:.1f} articles/s)")

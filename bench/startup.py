@@ -1,6 +1,7 @@
 """Start-up: how fast `tematik --help` answers (and that the CLI's start-up imports neither torch
 nor transformers), `tematik classify` of one seed article end to end, model load included, and
-from how many articles `--int8` (which loads PyTorch and quantizes) beats the default runtime.
+and how the time grows with the articles, in the default int8 runtime (ONNX Runtime) and with
+`--fp32` (which loads PyTorch).
 
 Run: python bench/startup.py [--runs N] [--model model/e5-tema] [--counts 1 5 20 50 100 200]
 """
@@ -38,7 +39,7 @@ def main() -> None:
             articles = Path(work) / f"{count}.jsonl"
             rows = (json.dumps({"text": text}) for text in corpus_articles(count))
             articles.write_text("\n".join(rows) + "\n", encoding="utf-8")
-            for flags in ([], ["--int8"]):
+            for flags in ([], ["--fp32"]):
                 name = f"tematik classify {' '.join(flags) or '(default)'} {count} articles"
                 report(name, [*classify, *flags, "--json", str(articles)], 3)
 

@@ -67,13 +67,13 @@ def test_classify_seeds_as_json(trained_model):
         assert set(row["labels"]) <= set(row["scores"])
 
 
-def test_classify_int8_gives_nearly_the_same_scores(trained_model):
+def test_classify_in_fp32_gives_nearly_the_same_scores_as_the_int8_default(trained_model):
     def scores(*flags: str) -> list[dict]:
         result = run_cli("classify", "--model", trained_model, "--json", *flags, "seeds/")
         assert result.exit_code == 0, result.output
         return [json.loads(line)["scores"] for line in result.stdout.splitlines()]
 
-    for fp32, int8 in zip(scores(), scores("--int8"), strict=True):
+    for int8, fp32 in zip(scores(), scores("--fp32"), strict=True):
         assert all(abs(fp32[theme] - int8[theme]) < 0.05 for theme in fp32)
 
 

@@ -55,7 +55,8 @@ def test_saved_and_reloaded_classifier_scores_the_same(classifier, tmp_path):
     )
 
 
-def test_transformers_pipeline_loads_the_same_directory(trained_model, classifier):
+def test_transformers_pipeline_loads_the_same_directory(trained_model):
+    classifier = ThemeClassifier.from_pretrained(trained_model, device="cpu", int8=False)
     from transformers import pipeline
 
     short = "Korea Utara meluncurkan rudal balistik ke Laut Timur."
@@ -79,12 +80,22 @@ def test_directory_of_another_tool_is_refused(tmp_path, tiny_base_model):
         ThemeClassifier.from_pretrained(tiny_base_model)
 
 
-def test_int8_scores_with_the_int8_onnx_copy_close_to_fp32(trained_model, classifier):
-    quantized = ThemeClassifier.from_pretrained(trained_model, device="cpu", int8=True)
-    assert quantized.model.path == trained_model / "model.int8.onnx"
+def test_the_cpu_scores_the_int8_onnx_copy_close_to_fp32_pytorch(trained_model, classifier):
+    assert classifier.model.path == trained_model / "model.int8.onnx", "the default on a CPU"
+    fp32 = ThemeClassifier.from_pretrained(trained_model, device="cpu", int8=False)
+    assert fp32.model.__class__.__name__ != "OnnxModel"
     np.testing.assert_allclose(
-        quantized.predict_proba(SEED_TEXTS), classifier.predict_proba(SEED_TEXTS), atol=0.05
+        classifier.predict_proba(SEED_TEXTS), fp32.predict_proba(SEED_TEXTS), atol=0.05
     )
+
+
+def test_the_weights_are_stored_as_fp16_and_load_as_fp32(trained_model):
+    from safetensors.numpy import load_file
+
+    weights = load_file(trained_model / "model.safetensors")
+    assert {tensor.dtype.name for tensor in weights.values()} == {"float16"}
+    fp32 = ThemeClassifier.from_pretrained(trained_model, runtime="torch")
+    assert str(fp32.model.dtype) == "torch.float32"
 
 
 def test_a_model_without_the_int8_copy_quantizes_its_pytorch_weights(trained_model, tmp_path):
@@ -115,8 +126,8 @@ def _replace_in_settings(directory, old: str, new: str) -> None:
     ("runtime", "damage", "message"),
     [
         ("torch", lambda d: (d / "model.safetensors").unlink(), "incomplete model directory"),
-        ("onnx", lambda d: (d / "model.onnx").write_bytes(b"\0" * 64), "incomplete model direc"),
-        ("onnx", lambda d: (d / "model.onnx").unlink(), "no model.onnx to score with"),
+        ("onnx", lambda d: (d / "model.int8.onnx").write_bytes(b"\0" * 64), "incomplete model"),
+        ("onnx", lambda d: (d / "model.int8.onnx").unlink(), "no model.int8.onnx or model.onnx"),
         (
             "auto",
             lambda d: (d / "tematik.json").write_text("{not json"),
@@ -144,16 +155,6 @@ def test_damaged_or_foreign_model_directory_is_a_clear_error(
         ThemeClassifier.from_pretrained(copy, runtime=runtime)
 
 
-def test_onnx_and_torch_runtimes_give_the_same_scores(trained_model, classifier):
-    assert classifier.model.__class__.__name__ == "OnnxModel", "auto picks ONNX on the CPU"
-    with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch", device="cpu")
-    np.testing.assert_allclose(
-        classifier.predict_proba(SEED_TEXTS), with_torch.predict_proba(SEED_TEXTS), atol=1e-5
-    )
-    labels = [p.labels for p in classifier.predict(SEED_TEXTS)]
-    assert labels == [p.labels for p in with_torch.predict(SEED_TEXTS)]
-
-
 def test_onnx_scoring_imports_neither_torch_nor_transformers(trained_model):
     script = (
         "import sys; from tematik import ThemeClassifier; "
@@ -173,11 +174,11 @@ def test_a_model_that_will_not_export_is_saved_and_scores_with_pytorch(
         path.write_bytes(b"half")
         raise RuntimeError("unsupported operator")
 
-    monkeypatch.setattr("tematik.modeling.export_onnx", failing_export)
+    monkeypatch.setattr("tematik.modeling.export_int8_onnx", failing_export)
     with_torch = ThemeClassifier.from_pretrained(trained_model, runtime="torch")
-    with pytest.warns(UserWarning, match="model.onnx: not written .*unsupported operator"):
+    with pytest.warns(UserWarning, match="model.int8.onnx: not written .*unsupported operator"):
         with_torch.save_pretrained(tmp_path / "copy")
-    assert not (tmp_path / "copy" / "model.onnx").exists()
+    assert not (tmp_path / "copy" / "model.int8.onnx").exists()
     again = ThemeClassifier.from_pretrained(tmp_path / "copy")
     assert again.model.__class__.__name__ != "OnnxModel"
     np.testing.assert_allclose(

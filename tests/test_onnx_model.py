@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification
 
-from tematik.onnx_model import OnnxModel, export_onnx
+from tematik.onnx_model import OnnxModel, export_int8_onnx, export_onnx
 
 
 def test_the_export_scores_any_batch_and_length_as_pytorch_does(tiny_base_model, tmp_path):
@@ -19,6 +19,23 @@ def test_the_export_scores_any_batch_and_length_as_pytorch_does(tiny_base_model,
         with torch.no_grad():
             expected = model(torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
         np.testing.assert_allclose(exported.logits(ids, mask), expected.numpy(), atol=1e-4)
+
+
+def test_the_int8_copy_is_fused_and_scores_close_to_pytorch(tiny_base_model, tmp_path):
+    import onnx
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_base_model, num_labels=4)
+    export_int8_onnx(model.eval(), tmp_path / "model.int8.onnx")
+    assert [path.name for path in tmp_path.iterdir()] == ["model.int8.onnx"], "nothing beside it"
+    operators = {node.op_type for node in onnx.load(tmp_path / "model.int8.onnx").graph.node}
+    assert {"QAttention", "SkipLayerNormalization", "MatMulInteger"} <= operators
+    ids = np.random.default_rng(0).integers(5, 1000, size=(1, 30))
+    mask = np.ones_like(ids)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+    int8 = OnnxModel(tmp_path / "model.int8.onnx").logits(ids, mask)
+    np.testing.assert_allclose(int8, expected.numpy(), atol=0.05)
+    assert model.config._attn_implementation != "eager", "the export leaves the model as it was"
 
 
 def test_it_pickles_as_its_path_for_a_distributed_engine(tiny_base_model, tmp_path):

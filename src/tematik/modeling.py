@@ -30,19 +30,22 @@ from tematik.evidence import (
     sentences,
 )
 from tematik.model_settings import SETTINGS_FILE, ModelSettings
-from tematik.onnx_model import INT8_ONNX_FILE, ONNX_FILE, OnnxModel, export_onnx, quantize_onnx
+from tematik.onnx_model import INT8_ONNX_FILE, ONNX_FILE, OnnxModel, export_int8_onnx
 from tematik.predictions import Prediction, Predictions, sigmoid
 from tematik.schema import Schema
 
 if TYPE_CHECKING:
     import pandas as pd
+    import torch
     from tokenizers import Tokenizer
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 MODEL_FILES = ("config.json", SETTINGS_FILE)
-# Windows per forward pass: 8 was fastest on a 2-core CPU (bench/classify_speed.py; 32 was 14%
-# slower, its activations no longer fit the caches); a GPU wants larger batches.
-BATCH_SIZE = {"cpu": 8, "cuda": 32}
+# Windows per forward pass: with PyTorch, 8 was fastest on a 2-core CPU (bench/classify_speed.py;
+# 32 was 14% slower, its activations no longer fit the caches); a GPU wants larger batches. ONNX
+# Runtime's int8 graph was fastest one window at a time: 17.4 articles/s, 16.1 at 4, 14.6 at 16;
+# a padded token costs it as much as a real one.
+BATCH_SIZE = {"cpu": 8, "cuda": 32, "onnx": 1}
 RUNTIMES = ("auto", "torch", "onnx")
 PREDICT_CHUNK = 64
 """Articles scored together by `predict`: memory stays flat however many are given."""
@@ -72,7 +75,7 @@ class ThemeClassifier:
         self.model = model if isinstance(model, OnnxModel) else model.eval()
         self.tokenizer = tokenizer
         self.settings = settings
-        device = "cpu" if isinstance(model, OnnxModel) else model.device.type
+        device = "onnx" if isinstance(model, OnnxModel) else model.device.type
         self.batch_size = batch_size or BATCH_SIZE.get(device, BATCH_SIZE["cpu"])
         self.path: Path | None = None
         """The directory `from_pretrained` loaded, if it did."""
@@ -96,17 +99,18 @@ class ThemeClassifier:
         cls,
         path: str | Path,
         device: str | None = None,
-        int8: bool = False,
+        int8: bool | None = None,
         runtime: str = "auto",
     ) -> ThemeClassifier:
         """Load a model directory written by `tematik train` (or `save_pretrained`).
 
-        `runtime="onnx"` scores the directory's ONNX copy with ONNX Runtime on the CPU, without
-        importing torch or transformers: `model.onnx`, or with `int8=True` its int8 copy
-        `model.int8.onnx`. `"torch"` loads the PyTorch model. `"auto"` (default) takes the ONNX
-        copy where the directory has it and the CPU scores (`device="cpu"`, or no device on a
-        machine without an NVIDIA GPU, or `int8`), else PyTorch; `int8=True` with PyTorch
-        quantizes its linear layers per output channel (a directory from before the int8 copy).
+        Where the CPU scores (`device="cpu"`, or no device on a machine without an NVIDIA GPU),
+        it scores the directory's int8 ONNX copy `model.int8.onnx` with ONNX Runtime, without
+        importing torch or transformers; on a GPU, the PyTorch model in fp32. `int8=False` asks
+        for fp32 on the CPU too: PyTorch, or the fp32 `model.onnx` of a directory from before
+        the int8 default. `int8=True` asks for int8 on the CPU even where a GPU is.
+        `runtime="onnx"` or `"torch"` names the runtime; `int8=True` with PyTorch quantizes its
+        linear layers per output channel (a directory without the int8 copy).
         """
         path = Path(path)
         classifier = cls._load(path, device, int8, runtime)
@@ -114,7 +118,9 @@ class ThemeClassifier:
         return classifier
 
     @classmethod
-    def _load(cls, path: Path, device: str | None, int8: bool, runtime: str) -> ThemeClassifier:
+    def _load(
+        cls, path: Path, device: str | None, int8: bool | None, runtime: str
+    ) -> ThemeClassifier:
         settings = _read_settings(path)
         if onnx_file := _onnx_file(path, device, int8, runtime):
             return cls._from_onnx(path, onnx_file, settings)
@@ -149,7 +155,8 @@ class ThemeClassifier:
         return cls(model, tokenizer, settings)
 
     def save_pretrained(self, path: str | Path) -> None:
-        """Write the Hugging Face files, their ONNX copy and tematik's settings into `path`."""
+        """Write the Hugging Face files (weights stored as fp16, loaded back as fp32), their int8
+        ONNX copy and tematik's settings into `path`."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         if isinstance(self.model, OnnxModel):  # scoring changed no file: copy the directory
@@ -157,7 +164,7 @@ class ThemeClassifier:
             if source.resolve() != path.resolve():
                 shutil.copytree(source, path, dirs_exist_ok=True)
         else:
-            self.model.save_pretrained(path)
+            self.model.save_pretrained(path, state_dict=_half(self.model.state_dict()))
             self.tokenizer.save_pretrained(path)
             _export_or_warn(self.model, path)
         (path / SETTINGS_FILE).write_text(self.settings.to_json(), encoding="utf-8")
@@ -282,41 +289,39 @@ class ThemeClassifier:
 
 
 def _export_or_warn(model: PreTrainedModel, path: Path) -> None:
-    """Write the ONNX copy and its int8 copy into `path`. They only speed scoring up: a model
-    that will not export (or quantize) scores with PyTorch instead, with a warning."""
-    for name, write in [
-        (ONNX_FILE, lambda: export_onnx(model, path / ONNX_FILE)),
-        (INT8_ONNX_FILE, lambda: quantize_onnx(path / ONNX_FILE, path / INT8_ONNX_FILE)),
-    ]:
-        try:
-            write()
-        except Exception as error:  # the exporter's failures have no common type
-            (path / name).unlink(missing_ok=True)
-            warnings.warn(
-                f"{path / name}: not written ({reason(error)}); the model will score with PyTorch",
-                TematikWarning,
-                stacklevel=3,
-            )
-            return
+    """Write the int8 ONNX copy into `path`. It only speeds scoring up: a model that will not
+    export (or quantize) scores with PyTorch instead, with a warning."""
+    try:
+        export_int8_onnx(model, path / INT8_ONNX_FILE)
+    except Exception as error:  # the exporter's failures have no common type
+        (path / INT8_ONNX_FILE).unlink(missing_ok=True)
+        warnings.warn(
+            f"{path / INT8_ONNX_FILE}: not written ({reason(error)}); the model will score with "
+            "PyTorch",
+            TematikWarning,
+            stacklevel=3,
+        )
 
 
-def _onnx_file(path: Path, device: str | None, int8: bool, runtime: str) -> Path | None:
+def _onnx_file(path: Path, device: str | None, int8: bool | None, runtime: str) -> Path | None:
     """The ONNX file `from_pretrained` scores with, or None for PyTorch (see there)."""
     if runtime not in RUNTIMES:
         raise TematikError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    onnx_file = path / (INT8_ONNX_FILE if int8 else ONNX_FILE)
+    wanted = {True: [INT8_ONNX_FILE], False: [ONNX_FILE], None: [INT8_ONNX_FILE, ONNX_FILE]}
+    found = [path / name for name in wanted[int8] if (path / name).is_file()]
     if runtime == "onnx":
         if device not in (None, "cpu"):
             raise TematikError("runtime='onnx' scores on the CPU; drop device or pass 'cpu'")
-        if not onnx_file.is_file():
+        if not found:
             raise TematikError(
-                f"{path}: no {onnx_file.name} to score with (the model predates it, or its export "
-                "failed); retrain the model, or use runtime='torch'"
+                f"{path}: no {' or '.join(wanted[int8])} to score with (the model predates it, "
+                "its export failed, or it is fp32 ONNX, which models carry no more); retrain "
+                "the model, or use runtime='torch'"
             )
-        return onnx_file
+        return found[0]
     # int8 scores on the CPU even where an NVIDIA GPU is.
     cpu = device == "cpu" or (device is None and (int8 or not Path("/dev/nvidiactl").exists()))
-    return onnx_file if runtime == "auto" and cpu and onnx_file.is_file() else None
+    return found[0] if runtime == "auto" and cpu and found else None
 
 
 def _check_labels(path: Path, model_labels: list[str], labels: list[str]) -> None:
@@ -342,6 +347,13 @@ def _read_settings(path: Path) -> ModelSettings:
         return ModelSettings.from_json((path / SETTINGS_FILE).read_text(encoding="utf-8"))
     except (ValueError, TypeError, KeyError) as error:
         raise TematikError(f"{path / SETTINGS_FILE}: unreadable ({reason(error)})") from None
+
+
+def _half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """fp32 weights as fp16, for storage: half the size; dev scores moved by at most 4e-4."""
+    import torch
+
+    return {k: v.half() if v.dtype == torch.float32 else v for k, v in state.items()}
 
 
 def _quantized(model: PreTrainedModel) -> PreTrainedModel:

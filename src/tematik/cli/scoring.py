@@ -56,7 +56,7 @@ def evaluate(
     schema: Annotated[
         Path, typer.Option(help="Label schema of the data (default: the model's own).")
     ] = DEFAULT_SCHEMA_PATH,
-    int8: Int8Option = False,
+    int8: Int8Option = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -111,7 +111,7 @@ def classify(
     ] = None,
     model: ModelOption = None,
     as_json: Annotated[bool, json_option("One JSON object per article.")] = False,
-    int8: Int8Option = False,
+    int8: Int8Option = None,
     explain: ExplainOption = False,
 ) -> None:
     """Tag articles with themes. Prints results as it goes; unreadable inputs are listed on stderr.
