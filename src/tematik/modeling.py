@@ -314,9 +314,9 @@ def _onnx_file(path: Path, device: str | None, int8: bool | None, runtime: str) 
             raise TematikError("runtime='onnx' scores on the CPU; drop device or pass 'cpu'")
         if not found:
             raise TematikError(
-                f"{path}: no {' or '.join(wanted[int8])} to score with (the model predates it, "
-                "its export failed, or it is fp32 ONNX, which models carry no more); retrain "
-                "the model, or use runtime='torch'"
+                f"{path}: no {' or '.join(wanted[int8])} to score with (the model predates it "
+                "or its export failed; models now carry no fp32 ONNX copy); retrain the model, "
+                "or use runtime='torch'"
             )
         return found[0]
     # int8 scores on the CPU even where an NVIDIA GPU is.
