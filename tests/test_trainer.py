@@ -287,6 +287,25 @@ def _terminated(args: list[str], ready: Callable[[], object]) -> str:
     return stderr
 
 
+def test_a_signal_inside_a_finalizer_prints_nothing_and_stops_at_the_next_step(monkeypatch):
+    from tematik import trainer
+
+    dropped = []  # what Python would print as "Exception ignored in ... Traceback"
+    monkeypatch.setattr(sys, "unraisablehook", dropped.append)
+
+    class Finalized:
+        def __del__(self):
+            trainer.stop_on_signal(signal.SIGTERM, sys._getframe())
+
+    try:
+        Finalized()
+        assert dropped == []
+        with pytest.raises(KeyboardInterrupt):
+            trainer._raise_if_stop_requested()
+    finally:
+        trainer._stop_requested.clear()
+
+
 def test_sigterm_keeps_checkpoints_and_resume_finishes_the_same_model(tiny_base_model, tmp_path):
     args = _resumable_run(tiny_base_model, tmp_path)
     assert run_cli(*args, "--output", tmp_path / "whole").exit_code == 0

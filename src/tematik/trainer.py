@@ -14,6 +14,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import numpy as np
 import torch
@@ -149,15 +150,24 @@ def train(
 _stop_requested = threading.Event()
 
 
-def stop_on_signal(signum: int, frame: object) -> None:
+def stop_on_signal(signum: int, frame: FrameType | None) -> None:
     """A handler for Ctrl-C and SIGTERM: training stops as interrupted, keeping finished epochs.
 
-    The KeyboardInterrupt raised here stops it at once, unless it lands in a finalizer
-    (`__del__`), where Python prints and drops it; `_StopWhenRequested` then stops it at the
-    next step.
+    The KeyboardInterrupt raised here stops it at once. Inside a finalizer (`__del__`) Python
+    would print a raised exception's traceback and drop it, so there it raises nothing, and
+    `_StopWhenRequested` stops the run at the next step.
     """
     _stop_requested.set()
-    raise KeyboardInterrupt
+    if not _in_finalizer(frame):
+        raise KeyboardInterrupt
+
+
+def _in_finalizer(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 class _StopWhenRequested(TrainerCallback):
