@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from tematik.errors import TematikError
@@ -117,3 +119,20 @@ def swap_into_place(finished: Path, target: Path) -> None:
         target.rename(previous)
     finished.rename(target)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """A path (not yet created) to build a directory at, beside `target`; when the block ends
+    without an error it replaces `target` (`swap_into_place`), and nothing is left otherwise."""
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".incomplete", dir=target.parent)
+    )
+    try:
+        staging = work / target.name
+        yield staging
+        swap_into_place(staging, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +12,7 @@ import numpy as np
 
 from tematik.errors import TematikError
 from tematik.evaluation import Evaluation
-from tematik.files import swap_into_place
+from tematik.files import staged_directory
 from tematik.markdown import metrics_table
 from tematik.metrics import precision_recall_curve
 
@@ -94,19 +92,10 @@ def write_report(
     """
     directory = Path(directory)
     check_report_directory(directory)
-    target = directory.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(
-        tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".incomplete", dir=target.parent)
-    )
-    try:
-        staging = work / target.name
+    with staged_directory(directory) as staging:
         staging.mkdir()
         about = f"Model {_code(model)} on {', '.join(map(_code, data))}"
         _write_files(staging, evaluation, about, evidence or {})
-        swap_into_place(staging, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return directory
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tematik.errors import TematikError
-from tematik.files import swap_into_place, write_atomic
+from tematik.files import staged_directory, write_atomic
 from tematik.metrics import DEFAULT_THRESHOLD, article_metrics
 from tematik.model_settings import SETTINGS_FILE, ModelSettings, ThresholdRecord
 
@@ -210,16 +209,9 @@ def write_retuned(source: Path, settings: ModelSettings, output: Path | None) ->
     if output is None:
         write_atomic(_settings_files(source, settings))
         return source
-    work = Path(
-        tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".incomplete", dir=_parent(output))
-    )
-    try:
-        staging = work / output.name
+    with staged_directory(output) as staging:
         shutil.copytree(source, staging, copy_function=_link_or_copy)
         write_atomic(_settings_files(staging, settings, published=output))
-        swap_into_place(staging, output)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return output
 
 
@@ -233,11 +225,6 @@ def _settings_files(
     if settings.training is not None:
         files[folder / "README.md"] = render_model_card(published or folder, settings)
     return files
-
-
-def _parent(path: Path) -> Path:
-    path.resolve().parent.mkdir(parents=True, exist_ok=True)
-    return path.resolve().parent
 
 
 def _link_or_copy(source: str, target: str) -> None:
