@@ -47,6 +47,20 @@ Int8Option = Annotated[
 ]
 ConfigOption = Annotated[Path | None, typer.Option(help=CONFIG_HELP, show_default=False)]
 ExplainOption = Annotated[bool, typer.Option("--explain", help=EXPLAIN_HELP)]
+RecipeArgument = Annotated[
+    Path | None,
+    typer.Argument(help="Recipe YAML (default: train/indobert-base.yaml).", show_default=False),
+]
+RecipeSettingsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="FIELD=VALUE",
+        help="Set any recipe field, e.g. --set pooling=mean (repeatable; the fields are "
+        "tematik.recipe.Recipe's).",
+        show_default=False,
+    ),
+]
 
 
 def json_option(what: str) -> Any:

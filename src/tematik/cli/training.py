@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tematik import console
-from tematik.cli.common import app, overwrite_option, quiet_transformers, user_errors
+from tematik.cli.common import (
+    RecipeArgument,
+    RecipeSettingsOption,
+    app,
+    overwrite_option,
+    quiet_transformers,
+    user_errors,
+)
 
 
 @app.command()
 @user_errors
 def train(
-    recipe: Annotated[
-        Path | None,
-        typer.Argument(help="Recipe YAML (default: train/indobert-base.yaml).", show_default=False),
-    ] = None,
+    recipe: RecipeArgument = None,
     data: Annotated[list[str] | None, typer.Option(help="Annotation files (repeatable).")] = None,
     base_model: Annotated[
         str | None, typer.Option(help="Hub id, local path or pkg:MODULE.")
@@ -39,16 +42,7 @@ def train(
             help="Seed of the split, the new head and the data order (same seed, same model)."
         ),
     ] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="FIELD=VALUE",
-            help="Set any recipe field, e.g. --set pooling=mean (repeatable; the fields are "
-            "tematik.recipe.Recipe's).",
-            show_default=False,
-        ),
-    ] = None,
+    settings: RecipeSettingsOption = None,
     overwrite: Annotated[bool, overwrite_option("the model directory")] = False,
     resume: Annotated[
         bool,

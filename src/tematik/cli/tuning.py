@@ -13,6 +13,8 @@ import typer
 from tematik import console
 from tematik.cli.common import (
     ModelOption,
+    RecipeArgument,
+    RecipeSettingsOption,
     app,
     json_option,
     load_classifier,
@@ -141,10 +143,7 @@ def _destination(model: Path, output: Path | None, overwrite: bool) -> Path | No
 @app.command("learning-curve")
 @user_errors
 def learning_curve(
-    recipe: Annotated[
-        Path | None,
-        typer.Argument(help="Recipe YAML (default: train/indobert-base.yaml).", show_default=False),
-    ] = None,
+    recipe: RecipeArgument = None,
     fractions: Annotated[
         str, typer.Option(help="Shares of the annotations to train on, comma-separated.")
     ] = "0.25,0.5,0.75,1",
@@ -164,15 +163,7 @@ def learning_curve(
     workers: Annotated[
         int, typer.Option(min=1, help="Runs at a time, in processes (one GPU each, if several).")
     ] = 1,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="FIELD=VALUE",
-            help="Set any recipe field (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
+    settings: RecipeSettingsOption = None,
     plot: Annotated[Path, typer.Option(help="The PNG plot to write.")] = Path("learning-curve.png"),
     overwrite: Annotated[bool, overwrite_option("the plot")] = False,
     as_json: Annotated[bool, json_option("Print one JSON object.")] = False,
