@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tematik.annotations import Record, load_annotations, write_annotations
 from tematik.errors import TematikError
+from tematik.figures import figure_grid
 from tematik.recipe import Recipe
 from tematik.schema import load_schema
 
@@ -208,13 +209,8 @@ def _score_run(recipe: Recipe, held_out: list[Record]) -> float:
 
 def curve_figure(curve: LearningCurve) -> Figure:
     """Mean held-out macro-F1 against training articles, with the spread between seeds."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6, 4), dpi=120, layout="constrained")
-    axes = figure.add_subplot()
+    figure, grid = figure_grid(6, 4, dpi=120)
+    axes = grid[0, 0]
     articles = [p.articles for p in curve.points]
     axes.errorbar(
         articles, [p.mean for p in curve.points], yerr=[p.spread for p in curve.points],

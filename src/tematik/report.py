@@ -12,6 +12,7 @@ import numpy as np
 
 from tematik.errors import TematikError
 from tematik.evaluation import Evaluation
+from tematik.figures import figure_grid
 from tematik.files import staged_directory
 from tematik.markdown import metrics_table
 from tematik.metrics import precision_recall_curve
@@ -110,22 +111,12 @@ def _write_files(
     (folder / REPORT_FILE).write_text(_markdown(evaluation, about, evidence), encoding="utf-8")
 
 
-def _figure(width: float, height: float, rows: int = 1, columns: int = 1):
-    """A figure and its axes grid, drawn by matplotlib's Agg canvas: no window, no pyplot state."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots(rows, columns, squeeze=False)
-
-
 def _curves_figure(evaluation: Evaluation) -> Figure:
     """One precision-recall panel per theme, the model's threshold marked on each."""
     labels = evaluation.labels
     columns = min(2, len(labels))
     rows = -(-len(labels) // columns)
-    figure, axes = _figure(4.2 * columns, 3.6 * rows, rows, columns)
+    figure, axes = figure_grid(4.2 * columns, 3.6 * rows, rows, columns)
     for i, (ax, theme) in enumerate(zip(axes.flat, labels, strict=False)):
         chosen = evaluation.metrics["per_label"][theme]
         ax.set_title(f"{theme} (support {chosen['support']})", fontsize=10)
@@ -158,7 +149,7 @@ def _bars_figure(metrics: dict) -> Figure:
     """Precision, recall and F1 bars per theme, with the support under each group."""
     per_label = metrics["per_label"]
     themes = list(per_label)
-    figure, axes = _figure(max(6.0, 1.6 * len(themes)), 4.2)
+    figure, axes = figure_grid(max(6.0, 1.6 * len(themes)), 4.2)
     ax = axes[0, 0]
     positions = np.arange(len(themes))
     width = 0.27
@@ -183,7 +174,7 @@ def _cooccurrence_figure(evaluation: Evaluation) -> Figure:
     predicted = _with_none(evaluation.predictions.decisions)
     counts = annotated.T.astype(int) @ predicted.astype(int)
     names = [*evaluation.labels, "none"]
-    figure, axes = _figure(1.0 * len(names) + 2.2, 1.0 * len(names) + 1.8)
+    figure, axes = figure_grid(1.0 * len(names) + 2.2, 1.0 * len(names) + 1.8)
     ax = axes[0, 0]
     ax.imshow(counts, cmap="Blues", vmin=0)
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
