@@ -15,6 +15,7 @@ from tematik.errors import TematikWarning
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from tematik.agreement import Agreement, Disagreement
     from tematik.inputs import Article
@@ -135,9 +136,7 @@ def print_predictions(articles: Sequence[Article], predictions: Predictions, hea
 def print_evidence(predictions: Predictions) -> None:
     """One row per theme an article carries: the passage behind it, quoted short, and the score
     the model gives that passage alone."""
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, title="evidence", title_justify="left")
+    table = _plain_table("evidence")
     table.add_column("article", overflow="fold", max_width=24)
     table.add_column("theme", no_wrap=True)
     table.add_column("alone", justify="right", no_wrap=True)
@@ -205,13 +204,12 @@ def retuning_dict(retuning: Retuning) -> dict:
 
 def print_retuning(retuning: Retuning) -> None:
     """Per theme, the threshold and the precision, recall and F1 it gives, before → after."""
-    from rich.table import Table
-
     from tematik.metrics import f1_summary
 
     row = retuning_dict(retuning)
-    title = f"Thresholds for {row['rule']}, on {row['articles']} articles (before→after)"
-    table = Table(title=title, box=None, pad_edge=False, title_justify="left")
+    table = _plain_table(
+        f"Thresholds for {row['rule']}, on {row['articles']} articles (before→after)"
+    )
     table.add_column("theme", no_wrap=True)
     for heading in ("threshold", "precision", "recall", "F1", "articles"):
         table.add_column(heading, justify="right", no_wrap=True)
@@ -235,12 +233,11 @@ def print_retuning(retuning: Retuning) -> None:
 
 def print_agreement(agreement: Agreement, listed: Sequence[Disagreement]) -> None:
     """Per theme agreement, articles per annotator, and the disputed articles listed."""
-    from rich.table import Table
 
     def shown(value: float | None) -> str:
         return "—" if value is None else f"{value:.3f}"
 
-    table = Table(title="Agreement per theme", box=None, pad_edge=False, title_justify="left")
+    table = _plain_table("Agreement per theme")
     for heading in ("theme", "articles", "raw", "Cohen's κ", "Krippendorff's α"):
         table.add_column(heading, justify="left" if heading == "theme" else "right")
     for theme in agreement.themes:
@@ -272,12 +269,9 @@ def print_agreement(agreement: Agreement, listed: Sequence[Disagreement]) -> Non
 def print_learning_curve(curve: LearningCurve) -> None:
     """Per share of the annotations: articles, each seed's macro-F1, mean and spread; then the
     verdict."""
-    from rich.table import Table
-
-    title = (
+    table = _plain_table(
         f"Learning curve: macro-F1 on {curve.evaluated_on} ({curve.evaluation_articles} articles)"
     )
-    table = Table(title=title, box=None, pad_edge=False, title_justify="left")
     for heading in ("share", "articles", "macro-F1 per seed", "mean", "spread"):
         table.add_column(heading, justify="right")
     for point in curve.points:
@@ -291,3 +285,10 @@ def print_learning_curve(curve: LearningCurve) -> None:
     shown = console()
     shown.print(table)
     shown.print(curve.verdict(), markup=False, highlight=False)
+
+
+def _plain_table(title: str) -> Table:
+    """A table without borders, its title on the left."""
+    from rich.table import Table
+
+    return Table(title=title, box=None, pad_edge=False, title_justify="left")
