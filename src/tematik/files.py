@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from tematik.errors import TematikError
+from tematik.errors import TematikError, reason
 
 
 def read_utf8(path: Path, if_missing: str = "") -> str:
@@ -46,6 +46,17 @@ def parse_json(text: str) -> object:
     except (RecursionError, ValueError) as error:
         problem = "nested too deeply" if isinstance(error, RecursionError) else "number too long"
         raise json.JSONDecodeError(problem, text, 0) from None
+
+
+def parse_yaml(text: str, what: str) -> object:
+    """`yaml.safe_load` of a user's text, or a TematikError `what (the parser's reason)`.
+    PyYAML loads here, not at start-up: it takes 12 ms, and classifying reads no YAML."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise TematikError(f"{what} ({reason(error)})") from None
 
 
 class RowProblem(ValueError):

@@ -269,15 +269,21 @@ class ThemeClassifier:
     def _window_logits(self, input_ids: list[list[int]]) -> np.ndarray:
         """Logits per window, in length-sorted batches padded to their longest window."""
         order = np.argsort([len(ids) for ids in input_ids], kind="stable")
+        batches = [
+            order[start : start + self.batch_size]
+            for start in range(0, len(order), self.batch_size)
+        ]
+        padded = [pad_windows([input_ids[i] for i in batch]) for batch in batches]
+        if isinstance(self.model, OnnxModel):
+            results = self.model.logits(padded)
+        else:
+            results = [self._torch_logits(*batch) for batch in padded]
         logits = np.zeros((len(input_ids), len(self.labels)), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            logits[batch] = self._batch_logits(*pad_windows([input_ids[i] for i in batch]))
+        for batch, result in zip(batches, results, strict=True):
+            logits[batch] = result
         return logits
 
-    def _batch_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        if isinstance(self.model, OnnxModel):
-            return self.model.logits(input_ids, attention_mask)
+    def _torch_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         import torch
 
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}

@@ -6,8 +6,11 @@ seconds, so `tematik classify` answers in well under a second on one article.
 
 from __future__ import annotations
 
+import functools
+import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,12 +18,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
     from transformers import PreTrainedModel
 
 ONNX_FILE = "model.onnx"
 """The fp32 copy that model directories from before the int8 default carry."""
 INT8_ONNX_FILE = "model.int8.onnx"
 INPUTS = ("input_ids", "attention_mask")
+SIDE_BY_SIDE_FROM = 8
+"""From this many batches in one call, ONNX Runtime scores them side by side, one per core on a
+single-threaded session: 1.5x as fast on sentences, 1.3x on 256-token windows, no slower on 512
+(2-core CPU). Fewer run one after the other on all cores, the fastest way through one window."""
 
 
 def export_int8_onnx(model: PreTrainedModel, path: Path) -> None:
@@ -103,18 +111,41 @@ def _quiet_onnxruntime() -> Iterator[None]:
         root.setLevel(level)
 
 
+Batch = tuple[np.ndarray, np.ndarray]
+"""Input ids and attention mask of a batch of windows."""
+
+
 class OnnxModel:
-    """An exported model in an ONNX Runtime session on the CPU; pickles as its file's path."""
+    """An exported model in ONNX Runtime sessions on the CPU; pickles as its file's path."""
 
     def __init__(self, path: Path) -> None:
-        import onnxruntime
-
         self.path = path
-        self.session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        self.session = _session(path)
+        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
-    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        return self.session.run(["logits"], inputs)[0]
+    def logits(self, batches: list[Batch]) -> list[np.ndarray]:
+        """The logits of each batch, each scored on its own, so identical whichever way."""
+        if len(batches) < SIDE_BY_SIDE_FROM or self.cores == 1:
+            return [_logits(self.session, batch) for batch in batches]
+        with ThreadPoolExecutor(self.cores) as pool:
+            return list(pool.map(functools.partial(_logits, self._single_threaded), batches))
+
+    @functools.cached_property
+    def _single_threaded(self) -> InferenceSession:
+        return _session(self.path, threads=1)
 
     def __reduce__(self) -> tuple:
         return OnnxModel, (self.path,)
+
+
+def _session(path: Path, threads: int = 0) -> InferenceSession:
+    """An ONNX Runtime session on the CPU, with `threads` threads per operator (0: all cores)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _logits(session: InferenceSession, batch: Batch) -> np.ndarray:
+    return session.run(["logits"], dict(zip(INPUTS, batch, strict=True)))[0]

@@ -8,12 +8,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import get_type_hints
 
-import yaml
-
 from tematik.annotations import DEFAULT_ANNOTATIONS
 from tematik.data import POOLING_METHODS, WindowSettings
-from tematik.errors import TematikError, reason
-from tematik.files import read_utf8
+from tematik.errors import TematikError
+from tematik.files import parse_yaml, read_utf8
 from tematik.schema import DEFAULT_SCHEMA_PATH
 
 DEFAULT_RECIPE_PATH = Path("train/indobert-base.yaml")
@@ -173,10 +171,7 @@ def load_recipe(path: str | Path | None, settings: Iterable[str] = ()) -> Recipe
 
 def _read_fields(path: Path) -> dict:
     text = read_utf8(path, if_missing="recipes live in train/*.yaml")
-    try:
-        values = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        raise TematikError(f"{path}: not a readable YAML recipe ({reason(error)})") from None
+    values = parse_yaml(text, f"{path}: not a readable YAML recipe") or {}
     if not isinstance(values, dict):
         raise TematikError(f"{path}: a recipe is a mapping of field: value")
     _check_known(values, str(path))
@@ -189,12 +184,7 @@ def _parse_settings(settings: Iterable[str]) -> dict:
         name, equals, value = setting.partition("=")
         if not equals:
             raise TematikError(f"--set {setting}: expected FIELD=VALUE, e.g. --set pooling=mean")
-        try:
-            values[name.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as error:
-            raise TematikError(
-                f"--set {setting}: {value!r} is not a YAML value ({reason(error)})"
-            ) from None
+        values[name.strip()] = parse_yaml(value, f"--set {setting}: {value!r} is not a YAML value")
     _check_known(values, "--set")
     return values
 

@@ -6,10 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from tematik.errors import TematikError, reason
-from tematik.files import read_utf8
+from tematik.errors import TematikError
+from tematik.files import parse_yaml, read_utf8
 
 DEFAULT_SCHEMA_PATH = Path("labels/themes.yaml")
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -59,11 +57,7 @@ def load_schema(path: str | Path = DEFAULT_SCHEMA_PATH) -> Schema:
     """Read and check a schema file."""
     path = Path(path)
     text = read_utf8(path, if_missing="run from the project root or pass --schema")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise TematikError(f"{path}: not a readable YAML file ({reason(error)})") from None
-    return Schema.from_dict(data, str(path))
+    return Schema.from_dict(parse_yaml(text, f"{path}: not a readable YAML file"), str(path))
 
 
 def _parse_theme(entry: object, path: str, number: int) -> Theme:

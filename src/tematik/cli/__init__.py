@@ -4,7 +4,10 @@ commands (labelling, training, scoring, tuning); heavy imports stay inside the c
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import inspect
+import os
 import sys
 from typing import Annotated
 
@@ -88,4 +91,20 @@ for _command in [*app.registered_commands, app.registered_callback]:
 
 
 def main() -> None:
-    app()
+    """The `tematik` console script. Once the command and every exit handler have run, the
+    process ends without the interpreter's teardown: freeing the modules and the loaded model
+    would add 70 ms to classifying one article (0.5 s in all), and nothing needs it."""
+    exit_code = [1]  # what an exception escaping the command leaves, as in Python
+    atexit.register(_end_process, exit_code)  # registered first, so it runs last
+    try:
+        app()
+    except SystemExit as done:
+        exit_code[0] = done.code if isinstance(done.code, int) else int(done.code is not None)
+        raise
+
+
+def _end_process(exit_code: list[int]) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream
+            stream.flush()
+    os._exit(exit_code[0])

@@ -63,6 +63,10 @@ RecipeSettingsOption = Annotated[
 ]
 
 
+_loaded: list[ThemeClassifier] = []
+"""The model `load_classifier` loaded last."""
+
+
 def json_option(what: str) -> Any:
     return typer.Option("--json", help=what)
 
@@ -100,7 +104,9 @@ def quiet_transformers() -> None:
 
 
 def load_classifier(model: Path | None, int8: bool | None = None) -> ThemeClassifier:
-    """The model given, or the newest under model/ (said on stderr)."""
+    """The model given, or the newest under model/ (said on stderr), held until the next one
+    loads: `tematik.cli.main` then ends the process without freeing it (freeing the tokenizer's
+    vocabulary alone takes 30 ms)."""
     from tematik.model_settings import newest_model
     from tematik.modeling import ThemeClassifier
     from tematik.recipe import MODELS_HOME
@@ -111,7 +117,8 @@ def load_classifier(model: Path | None, int8: bool | None = None) -> ThemeClassi
             f"using model {model} (newest under {MODELS_HOME}/; choose with --model)", err=True
         )
     quiet_transformers()
-    return ThemeClassifier.from_pretrained(model, int8=int8)
+    _loaded[:] = [ThemeClassifier.from_pretrained(model, int8=int8)]
+    return _loaded[0]
 
 
 def readable(items: Iterable[Article | Unreadable]) -> tuple[list[Article], int]:
