@@ -7,15 +7,19 @@ window, tematik reads every article whole. Also prints tokens/s as a share of th
 by this machine's measured fp32 matrix-multiply rate and the model's FLOPs per token.
 
 tematik scores two ways: fp32 with PyTorch (`--fp32`), and int8 with ONNX Runtime (the default
-on a CPU: the directory's `model.int8.onnx`).
+on a CPU: the directory's `model.int8.onnx`). Each way runs `--rounds` times, taking turns, so a
+machine that slows down mid-run slows every way alike; the figures are medians over the rounds,
+and a way's speed-up over the pipeline is the median of its per-round ratios.
 
-Run: python bench/classify_speed.py [--model DIR] [--articles 500] [--skip-indobert]
+Run: python bench/classify_speed.py [--model DIR] [--articles 500] [--rounds 3] [--skip-indobert]
 """
 
 import argparse
+import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from flops import INDOBERT_SHAPE, forward_flops_per_token, indobert_shaped_model, matmul_rate
@@ -35,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="model/e5-tema")
     parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-indobert", action="store_true")
     args = parser.parse_args()
     texts = corpus_articles(args.articles)
@@ -49,7 +54,7 @@ def main() -> None:
         if not args.skip_indobert:
             models["indobert-shape"] = _indobert_shaped(Path(work) / "indobert-shape")
         for name, directory in models.items():
-            compare(name, directory, texts, rate)
+            compare(name, directory, texts, rate, args.rounds)
 
 
 def corpus_articles(count: int) -> list[str]:
@@ -59,7 +64,7 @@ def corpus_articles(count: int) -> list[str]:
     return (texts * (count // len(texts) + 1))[:count]
 
 
-def compare(name: str, directory: Path, texts: list[str], rate: float) -> None:
+def compare(name: str, directory: Path, texts: list[str], rate: float, rounds: int) -> None:
     classifier = ThemeClassifier.from_pretrained(directory, device="cpu", runtime="torch")
     windows, _ = make_windows(
         classifier.tokenizer, [clean_text(t) for t in texts], classifier.settings.windows
@@ -68,33 +73,45 @@ def compare(name: str, directory: Path, texts: list[str], rate: float) -> None:
     ceiling = rate / forward_flops_per_token(classifier.model, tokens / len(windows))
     print(
         f"\n{name} ({directory}): {tokens} tokens in {len(windows)} windows; "
-        f"ceiling {ceiling:.0f} tokens/s"
+        f"ceiling {ceiling:.0f} tokens/s; median of {rounds} rounds"
     )
-
-    naive, batch_size = _fastest_pipeline(directory, texts)
+    classify, batch_size = _fastest_pipeline(directory, texts)
     truncated = sum(
         min(len(ids), classifier.tokenizer.model_max_length)
         for ids in classifier.tokenizer(texts)["input_ids"]
     )
-    print(
-        f"  pipeline (batch {batch_size:2}, truncated): {len(texts) / naive:7.1f} articles/s "
-        f"{truncated / naive:8.0f} tokens/s"
-    )
-    for name, scorer in (
-        ("fp32, PyTorch", classifier),
-        ("int8, ONNX Runtime", ThemeClassifier.from_pretrained(directory, device="cpu")),
-    ):
-        seconds = _timed(lambda s=scorer: s.predict(texts))
-        print(
-            f"  tematik  {name:18} (batch {scorer.batch_size}, whole): "
-            f"{len(texts) / seconds:7.1f} articles/s {tokens / seconds:8.0f} tokens/s  "
-            f"{naive / seconds:.2f}x the pipeline's articles/s, "
-            f"{tokens / seconds / ceiling:.0%} of the fp32 ceiling"
-        )
+    int8 = ThemeClassifier.from_pretrained(directory, device="cpu")
+    ways = {
+        f"pipeline (batch {batch_size:2}, truncated)": lambda: classify(
+            texts, batch_size=batch_size
+        ),
+        f"tematik  fp32, PyTorch      (batch {classifier.batch_size}, whole)": lambda: (
+            classifier.predict(texts)
+        ),
+        f"tematik  int8, ONNX Runtime (batch {int8.batch_size}, whole)": lambda: int8.predict(
+            texts
+        ),
+    }
+    seconds: dict[str, list[float]] = {way: [] for way in ways}
+    for _ in range(rounds):
+        for way, work in ways.items():
+            seconds[way].append(_timed(work))
+    naive = seconds[next(iter(ways))]
+    for way, times in seconds.items():
+        median = statistics.median(times)
+        read = truncated if way.startswith("pipeline") else tokens
+        line = f"  {way}: {len(texts) / median:7.1f} articles/s {read / median:8.0f} tokens/s"
+        if not way.startswith("pipeline"):
+            speedup = statistics.median(n / t for n, t in zip(naive, times, strict=True))
+            line += (
+                f"  {speedup:.2f}x the pipeline's articles/s, "
+                f"{tokens / median / ceiling:.0%} of the fp32 ceiling"
+            )
+        print(line + f"  (rounds: {', '.join(f'{len(texts) / t:.1f}' for t in times)})")
 
 
-def _fastest_pipeline(directory: Path, texts: list[str]) -> tuple[float, int]:
-    """Seconds for the pipeline over `texts` at its fastest batch size (tried on a sample)."""
+def _fastest_pipeline(directory: Path, texts: list[str]) -> tuple[Any, int]:
+    """The pipeline and its fastest batch size (tried on a sample)."""
     classify = pipeline(
         "text-classification", model=str(directory), top_k=None, truncation=True, device="cpu"
     )
@@ -102,8 +119,7 @@ def _fastest_pipeline(directory: Path, texts: list[str]) -> tuple[float, int]:
     trials = {
         size: _timed(lambda s=size: classify(sample, batch_size=s)) for size in PIPELINE_BATCH_SIZES
     }
-    best = min(trials, key=trials.get)
-    return _timed(lambda: classify(texts, batch_size=best)), best
+    return classify, min(trials, key=trials.get)
 
 
 def _timed(work) -> float:

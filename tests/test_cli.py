@@ -90,6 +90,25 @@ def test_classify_output_piped_into_head_ends_quietly(trained_model):
     assert piped.stderr == ""
 
 
+def test_the_command_ends_with_all_its_output_and_its_exit_code(trained_model, tmp_path):
+    # tematik.cli.main ends the process without the interpreter's teardown: every result must
+    # still arrive, with the command's exit code, on a stdout block-buffered as a user's is.
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    missing = tmp_path / "missing.txt"
+    command = [sys.executable, "-m", "tematik", "classify", "--model", str(trained_model)]
+    result = subprocess.run(
+        [*command, "--json", "seeds/", str(missing)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 2, result.stderr
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == [f"seeds/{seed.name}" for seed in SEEDS]
+    assert str(missing) in result.stderr
+
+
 def test_classify_streams_results_while_stdin_is_still_open(trained_model):
     command = [sys.executable, "-m", "tematik", "classify", "--model", str(trained_model), "--json"]
     process = subprocess.Popen(

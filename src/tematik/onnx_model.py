@@ -121,10 +121,11 @@ class OnnxModel:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.session = _session(path)
-        self.cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        self.cores = _usable_cores()
 
     def logits(self, batches: list[Batch]) -> list[np.ndarray]:
-        """The logits of each batch, each scored on its own, so identical whichever way."""
+        """The logits of each batch, each scored on its own: a window's logits never depend on
+        the other windows of the call, or on how they were run."""
         if len(batches) < SIDE_BY_SIDE_FROM or self.cores == 1:
             return [_logits(self.session, batch) for batch in batches]
         with ThreadPoolExecutor(self.cores) as pool:
@@ -145,6 +146,12 @@ def _session(path: Path, threads: int = 0) -> InferenceSession:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _logits(session: InferenceSession, batch: Batch) -> np.ndarray:

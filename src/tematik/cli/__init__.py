@@ -104,6 +104,7 @@ def main() -> None:
 
 
 def _end_process(exit_code: list[int]) -> None:
+    """Flush what is left to print, and end the process with `exit_code[0]` at once."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream
             stream.flush()
