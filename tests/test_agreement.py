@@ -113,7 +113,7 @@ def test_bad_rows_are_named_with_file_and_line(tmp_path):
     bad.write_text('{"id": "x", "labels": ["sport"]}\n{"labels": []}\nnot json\n', encoding="utf-8")
     result = run_cli("agreement", bad, bad)
     assert result.exit_code == 2
-    for line, message in [(1, "unknown theme(s) sport"), (2, 'needs an "id"'), (3, "invalid JSON")]:
+    for line, message in [(1, "unknown label 'sport'"), (2, 'needs an "id"'), (3, "invalid JSON")]:
         assert f"{bad}:{line}: {message}" in result.output
     assert "Traceback" not in result.output
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tematik.annotations import labels_problem
 from tematik.errors import TematikError
 from tematik.files import RowProblem, parse_row, read_utf8
 from tematik.schema import Schema
@@ -171,11 +172,7 @@ def _judgement(line: str, annotator: str, schema: Schema) -> Judgement:
         raise RowProblem('expected a JSON object with "id" and "labels"')
     if not isinstance(row.get("id"), str) or not row["id"]:
         raise RowProblem("needs an \"id\": the article's id, the same in every annotator's file")
-    labels = row.get("labels")
-    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise RowProblem('"labels" must be a list of theme ids')
-    unknown = sorted(set(labels) - set(schema.ids))
-    if unknown:
-        raise RowProblem(f"unknown theme(s) {', '.join(unknown)}; known: {', '.join(schema.ids)}")
+    if problem := labels_problem(row.get("labels"), schema):
+        raise RowProblem(problem)
     text = row.get("text") if isinstance(row.get("text"), str) else ""
-    return Judgement(row["id"], annotator, frozenset(labels), text)
+    return Judgement(row["id"], annotator, frozenset(row["labels"]), text)

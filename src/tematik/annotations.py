@@ -170,7 +170,15 @@ def parse_line(line: str, schema: Schema) -> Record | str:
         return "id must be a non-empty string"
     if not isinstance(entry["text"], str) or not entry["text"].strip():
         return "text must be a non-empty string"
-    labels = entry["labels"]
+    if problem := labels_problem(entry["labels"], schema):
+        return problem
+    extra = {key: value for key, value in entry.items() if key not in REQUIRED_FIELDS}
+    return Record(id=entry["id"], text=entry["text"], labels=tuple(entry["labels"]), extra=extra)
+
+
+def labels_problem(labels: object, schema: Schema) -> str | None:
+    """What is wrong with a row's `labels`, if anything: they are the schema's theme ids, each
+    listed once."""
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
         return 'labels must be a list of theme ids, e.g. ["diplomacy"] or []'
     unknown = [label for label in labels if label not in schema.ids]
@@ -178,8 +186,7 @@ def parse_line(line: str, schema: Schema) -> Record | str:
         return f"unknown label {', '.join(map(repr, unknown))}; known: {', '.join(schema.ids)}"
     if len(set(labels)) != len(labels):
         return "a label is listed twice"
-    extra = {key: value for key, value in entry.items() if key not in REQUIRED_FIELDS}
-    return Record(id=entry["id"], text=entry["text"], labels=tuple(labels), extra=extra)
+    return None
 
 
 def _columns(record: Record) -> dict[str, object]:
